@@ -101,3 +101,23 @@ class Passage:
             "start": self.start, "end": self.end, "url": self.url, "publisher": self.publisher,
             "fictional": self.fictional, "duplicates": list(self.duplicates),
         }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied before ranking. Empty tuples / strings mean "no restriction"."""
+
+    countries: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    since: str = ""  # ISO date, inclusive
+    until: str = ""  # ISO date, inclusive
+    prefer_recent: bool = False  # boost newer COI; never applied to case law or statutes
+
+    def is_empty(self) -> bool:
+        return not (self.countries or self.doc_types or self.languages or self.since or self.until)
+
+    def to_json(self) -> dict:
+        return {"countries": list(self.countries), "doc_types": list(self.doc_types),
+                "languages": list(self.languages), "since": self.since, "until": self.until,
+                "prefer_recent": self.prefer_recent}

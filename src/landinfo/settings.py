@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(40, description="Overlap between neighbouring chunks of one section, in tokens.")
     embed_batch_size: int = Field(16, description="Texts per embedding batch.")
     cross_encoder: str = Field("", description="Path of a sentence-transformers CrossEncoder for reranking; empty = built-in re-scoring.")
-    top_k: int = Field(8, description="Passages retrieved for an answer.")
+    top_k: int = Field(10, description="Passages retrieved for an answer.")
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion and reranking.")
     stale_months: int = Field(24, description="COI older than this many months is flagged as stale.")
     refusal_threshold: float = Field(0.0, description="Minimum evidence score to answer; below it the answer says the sources do not answer. 0 = calibrated default.")
