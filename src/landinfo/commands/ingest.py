@@ -1,0 +1,42 @@
+"""landinfo ingest FOLDER [--prune] [--json]"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ingest", help="index a folder of PDF / DOCX / HTML / Markdown / text files")
+    p.add_argument("folder", nargs="?", help="folder to ingest (default: $LANDINFO_CORPUS_DIR or corpus/)")
+    p.add_argument("--prune", action="store_true", help="remove from the index files that are gone from the folder")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report")
+    p.set_defaults(func=run)
+
+
+def run(args, settings) -> int:
+    from ..ingest import ingest
+
+    folder = Path(args.folder) if args.folder else Path(settings.corpus_dir)
+    report = ingest(folder, settings, prune=args.prune, progress=not args.json)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
+    return 1 if report.files["failed"] else 0
+
+
+def print_report(report) -> None:
+    f, c = report.files, report.chunks
+    print(f"files: {f['ingested']} ingested, {f['unchanged']} unchanged, {f['duplicates']} duplicates, "
+          f"{f['skipped']} skipped, {f['failed']} failed" + (f", {f['removed']} removed" if f["removed"] else "")
+          + (f", {f['missing']} missing (use --prune)" if f["missing"] else ""))
+    print(f"chunks: {c['added']} added, {c['removed']} removed, {c['unchanged']} unchanged; "
+          f"{report.embedded} embedded in {report.embed_seconds:.1f} s; total {report.seconds:.1f} s")
+    for dup in report.duplicates:
+        print(f"  duplicate: {dup['path']} is the same document as {dup['same_as']} (indexed once)")
+    for item in report.skipped:
+        if not item["reason"].startswith("metadata"):
+            print(f"  skipped: {item['path']}: {item['reason']}")
+    for problem in report.problems:
+        print(f"  failed: {problem['path']}: {problem['reason']}", file=sys.stderr)

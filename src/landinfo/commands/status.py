@@ -1,0 +1,30 @@
+"""landinfo status [--json]"""
+from __future__ import annotations
+
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("status", help="what is indexed")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report")
+    p.set_defaults(func=run)
+
+
+def run(args, settings) -> int:
+    from ..store import Store
+
+    store = Store.open(settings)
+    status = store.status()
+    store.close()
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{status['documents']} documents, {status['chunks']} chunks ({status['duplicates']} duplicate files "
+          f"not indexed twice); model {status['embedding_model']}; {status['index_bytes'] / 1e6:.1f} MB in "
+          f"{status['index_dir']}")
+    first, last = status["date_range"]
+    print(f"dates: {first} .. {last}")
+    for label in ("by_type", "by_language", "by_country"):
+        items = ", ".join(f"{k} {v}" for k, v in status[label].items())
+        print(f"{label.replace('by_', '')}: {items}")
+    return 0

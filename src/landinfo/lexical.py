@@ -1,0 +1,123 @@
+"""BM25 over the chunks, Swedish and English stemming, persisted beside the vector index."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+
+_STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_SWEDISH)
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*|§", re.UNICODE)
+# References become single tokens so "4 kap. 1 §" and "Article 33" are not lost as stop-numbers.
+_SECTION_REF = re.compile(r"\b(\d+)\s*kap\.?\s*(\d+\s*[a-z]?)\s*§", re.I)
+_ARTICLE_REF = re.compile(r"\b(?:article|artikel|art\.)\s*(\d+[a-z]?)", re.I)
+_MIG_REF = re.compile(r"\bMIG\s*(\d{4})\s*:\s*(\d+)", re.I)
+_CASE_REF = re.compile(r"\bUM\s*(\d{1,5})\s*[-–]\s*(\d{2})\b", re.I)
+_SFS_REF = re.compile(r"\b(\d{4}):(\d{1,4})\b")
+
+_STEMMERS = {"sv": Stemmer.Stemmer("swedish"), "en": Stemmer.Stemmer("english")}
+_STEM_LOCK = threading.Lock()
+
+
+def reference_tokens(text: str) -> list[str]:
+    tokens = [f"ref:{a}kap{b.replace(' ', '')}" for a, b in _SECTION_REF.findall(text)]
+    tokens += [f"ref:art{n.lower()}" for n in _ARTICLE_REF.findall(text)]
+    tokens += [f"ref:mig{a}:{b}" for a, b in _MIG_REF.findall(text)]
+    tokens += [f"ref:um{a}-{b}" for a, b in _CASE_REF.findall(text)]
+    tokens += [f"ref:sfs{a}:{b}" for a, b in _SFS_REF.findall(text)]
+    return tokens
+
+
+def tokenize(text: str, languages: Sequence[str] = ("sv", "en")) -> list[str]:
+    """Lower-cased, stop words dropped, stemmed with each language given, plus reference tokens."""
+    words = [w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOPWORDS]
+    out: list[str] = []
+    with _STEM_LOCK:
+        for lang in languages:
+            out.extend(_STEMMERS[lang].stemWords(words))
+    if len(languages) > 1:
+        out = list(dict.fromkeys(out)) if len(out) < 64 else out
+    return out + reference_tokens(text)
+
+
+class LexicalIndex:
+    """A bm25s index whose rows are chunk ids; rebuilt by ingest whenever the chunks change."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.ids: list[str] = []
+        self._row: dict[str, int] = {}
+        self._bm25: bm25s.BM25 | None = None
+
+    @classmethod
+    def build(cls, folder: Path, rows: Iterable[tuple[str, str, str]]) -> "LexicalIndex":
+        """rows: (chunk id, text to index, language). Written to a temp folder, then swapped in."""
+        index = cls(folder)
+        ids, corpus = [], []
+        for chunk_id, text, language in rows:
+            ids.append(chunk_id)
+            corpus.append(tokenize(text, (language,) if language in _STEMMERS else ("sv", "en")) or ["∅"])
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        tmp = index.folder.with_name(index.folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if corpus:
+            bm25.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps(ids))
+        old = index.folder.with_name(index.folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if index.folder.exists():
+            index.folder.rename(old)
+        tmp.rename(index.folder)
+        shutil.rmtree(old, ignore_errors=True)
+        index._set(ids, bm25 if corpus else None)
+        return index
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        folder = Path(folder)
+        if not (folder / "ids.json").exists():
+            return None
+        index = cls(folder)
+        ids = json.loads((folder / "ids.json").read_text())
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if ids else None
+        index._set(ids, bm25)
+        return index
+
+    def _set(self, ids: list[str], bm25) -> None:
+        self.ids = ids
+        self._row = {cid: i for i, cid in enumerate(ids)}
+        self._bm25 = bm25
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, query_tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every row (0 where `allowed` is False)."""
+        if self._bm25 is None or not query_tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        return scores
+
+    def top(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        scores = self.scores(query_tokens, allowed)
+        if not len(scores):
+            return []
+        n = min(n, len(scores))
+        best = np.argpartition(-scores, n - 1)[:n]
+        best = best[np.argsort(-scores[best])]
+        return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]
+
+    def row(self, chunk_id: str) -> int | None:
+        return self._row.get(chunk_id)

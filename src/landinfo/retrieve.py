@@ -1,0 +1,283 @@
+"""Question -> best passages: dense (Chroma) + BM25, fused, reference-aware, re-scored, diversified."""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import numpy as np
+
+from .index import country_key, date_number, to_passage
+from .lexical import tokenize
+from .records import Filters, Passage
+from .references import Reference, parse_references, section_key
+from .settings import Settings
+from .store import Store
+
+_INSTRUMENT_WORDS = {
+    "refugee-convention": ("refugee", "1951", "refouler"),
+    "echr": ("european convention", "human rights", "echr", "europakonvention"),
+    "eu-charter": ("charter", "stadga"),
+    "dublin": ("dublin", "604/2013"),
+    "qualification-regulation": ("2024/1347", "qualification", "subsidiary"),
+}
+_ARTICLE_IN_SECTION = re.compile(r"(?:article|artikel)\s+(\d+[a-z]?)", re.I)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Fusion and re-scoring weights, tuned with benchmarks/retrieval.py on evals/dev.yaml."""
+
+    rrf_k: float = 60.0
+    dense: float = 1.0
+    lexical: float = 1.0
+    reference_section: float = 1.0
+    reference_document: float = 0.5
+    country_match: float = 0.004
+    country_mismatch: float = 0.006
+    per_document: int = 3
+    recent_halflife_years: float = 4.0
+
+
+@dataclass
+class _Table:
+    """Per-chunk metadata held in memory for filtering, reference matching and building passages."""
+
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metas: list[dict] = field(default_factory=list)
+    row: dict[str, int] = field(default_factory=dict)
+    by_doc: dict[str, list[int]] = field(default_factory=dict)
+    doc_refs: dict[str, set[str]] = field(default_factory=dict)
+    section_keys: list[str | None] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    doc_type: np.ndarray = None
+    language: np.ndarray = None
+    date_num: np.ndarray = None
+
+    @classmethod
+    def build(cls, store: Store) -> "_Table":
+        table = cls()
+        for chunk_id, text, meta in store.index.iter_all():
+            i = len(table.ids)
+            table.ids.append(chunk_id)
+            table.texts.append(text)
+            table.metas.append(meta)
+            table.row[chunk_id] = i
+            doc = meta.get("doc_id", "")
+            table.by_doc.setdefault(doc, []).append(i)
+            refs = {r for r in (meta.get("references") or "").split("|") if r}
+            table.doc_refs.setdefault(doc, set()).update(r.lower() for r in refs)
+            section = meta.get("section", "")
+            table.section_keys.append(section_key(section) if section else None)
+            found = _ARTICLE_IN_SECTION.findall(section)
+            table.articles.append(found[-1].lower() if found else "")
+        for rows in table.by_doc.values():
+            rows.sort(key=lambda i: (table.metas[i].get("unit_index", 0), table.metas[i].get("start", 0)))
+        table.doc_type = np.array([m.get("doc_type", "") for m in table.metas], dtype=object)
+        table.language = np.array([m.get("language", "") for m in table.metas], dtype=object)
+        table.date_num = np.array([m.get("date_num", 0) for m in table.metas], dtype=np.int64)
+        return table
+
+    def allowed(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return None
+        mask = np.ones(len(self.ids), dtype=bool)
+        if filters.countries:
+            keys = [country_key(c) for c in filters.countries]
+            mask &= np.array([any(m.get(k) for k in keys) for m in self.metas], dtype=bool)
+        if filters.doc_types:
+            mask &= np.isin(self.doc_type, list(filters.doc_types))
+        if filters.languages:
+            mask &= np.isin(self.language, list(filters.languages))
+        if filters.since:
+            mask &= self.date_num >= date_number(filters.since)
+        if filters.until:
+            mask &= self.date_num <= (date_number(filters.until) or 99999999)
+        return mask
+
+
+class Retriever:
+    """Loads the index once; `retrieve` is safe to call from several threads."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, weights: Weights | None = None,
+                 use_dense: bool = True, use_lexical: bool = True, use_references: bool = True,
+                 use_rescoring: bool = True):
+        self.settings = settings
+        self.store = store or Store.open(settings)
+        self.weights = weights or Weights()
+        self.use_dense, self.use_lexical = use_dense, use_lexical
+        self.use_references, self.use_rescoring = use_references, use_rescoring
+        self._lock = threading.Lock()
+        self._table: _Table | None = None
+        self._table_count = -1
+        self.cross_encoder = None
+        if settings.cross_encoder:
+            from .rerank import load_cross_encoder
+
+            self.cross_encoder = load_cross_encoder(settings.cross_encoder)
+
+    @property
+    def table(self) -> _Table:
+        with self._lock:
+            count = self.store.index.count()
+            if self._table is None or count != self._table_count:
+                if self.store.lexical_stale():
+                    from .lexical import LexicalIndex
+
+                    self.store.lexical = LexicalIndex.load(Store.lexical_folder(self.settings, self.store.shape))
+                self._table = _Table.build(self.store)
+                self._table_count = count
+            return self._table
+
+    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,
+                 timings: dict | None = None) -> list[Passage]:
+        k = k or self.settings.top_k
+        t0 = time.perf_counter()
+        table = self.table
+        if not table.ids:
+            return []
+        allowed = table.allowed(filters)
+        n = self.settings.candidates
+        scores: dict[int, float] = {}
+        if self.use_dense:
+            vector = self.store.embedder.embed_queries([query])[0]
+            for rank, (cid, _sim) in enumerate(self.store.index.query(vector, n, filters)):
+                i = table.row.get(cid)
+                if i is not None:
+                    scores[i] = scores.get(i, 0.0) + self.weights.dense / (self.weights.rrf_k + rank + 1)
+        if self.use_lexical and self.store.lexical is not None:
+            for rank, (cid, _s) in enumerate(self.store.lexical.top(lexical_query(query), n, allowed)):
+                i = table.row.get(cid)
+                if i is not None:
+                    scores[i] = scores.get(i, 0.0) + self.weights.lexical / (self.weights.rrf_k + rank + 1)
+        referenced_docs: set[str] = set()
+        if self.use_references:
+            referenced_docs = self._reference_boost(query, table, scores, allowed)
+        if self.use_rescoring:
+            self._rescore(query, table, scores, filters)
+        ranked = sorted(scores, key=lambda i: -scores[i])
+        picked = _diversify(ranked, table, k, self.weights.per_document, referenced_docs)
+        passages = [to_passage(table.ids[i], table.texts[i], table.metas[i], scores[i]) for i in picked]
+        if self.cross_encoder is not None:
+            passages = self.cross_encoder.rerank(query, passages)
+        if timings is not None:
+            timings["retrieve_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        return passages
+
+    def _reference_boost(self, query: str, table: _Table, scores: dict[int, float],
+                         allowed: np.ndarray | None) -> set[str]:
+        referenced_docs: set[str] = set()
+        refs = parse_references(query)
+        if not refs:
+            return referenced_docs
+        ok = (lambda i: True) if allowed is None else (lambda i: bool(allowed[i]))
+        for ref in refs:
+            if ref.kind in ("section", "article"):
+                rows = [i for i in range(len(table.ids)) if ok(i) and _section_matches(ref, table, i)]
+                for i in rows:
+                    scores[i] = scores.get(i, 0.0) + self.weights.reference_section
+                    referenced_docs.add(table.metas[i].get("doc_id", ""))
+            else:
+                key = ref.key.lower()
+                for doc, doc_refs in table.doc_refs.items():
+                    if key in doc_refs or (ref.kind == "case_name" and _case_name_in(key, doc_refs)):
+                        referenced_docs.add(doc)
+                        rows = [i for i in table.by_doc[doc] if ok(i)]
+                        if not rows:
+                            continue
+                        best = max(rows, key=lambda i: scores.get(i, 0.0))
+                        if scores.get(best, 0.0) == 0.0:
+                            best = rows[0]
+                        for i in rows:
+                            bonus = self.weights.reference_document * (1.0 if i == best else 0.5)
+                            scores[i] = scores.get(i, 0.0) + bonus
+        return referenced_docs
+
+    def _rescore(self, query: str, table: _Table, scores: dict[int, float], filters: Filters | None) -> None:
+        named = _countries_named(query)
+        today = date.today()
+        for i in list(scores):
+            meta = table.metas[i]
+            if named:
+                doc_countries = {c.strip().lower() for c in meta.get("country", "").split(",") if c.strip()}
+                if doc_countries & named:
+                    scores[i] += self.weights.country_match
+                elif doc_countries:
+                    scores[i] -= self.weights.country_mismatch
+            if filters is not None and filters.prefer_recent and meta.get("doc_type") == "coi":
+                year = int(str(meta.get("date_num", 0))[:4] or 0)
+                if year:
+                    age = max(0.0, today.year - year)
+                    scores[i] *= 0.5 ** (age / self.weights.recent_halflife_years) * 0.5 + 0.5
+
+
+def lexical_query(query: str) -> list[str]:
+    """BM25 tokens of the query, plus its domain terms in the other language."""
+    from .glossary import detect_language, translate_terms
+
+    language = detect_language(query)
+    tokens = tokenize(query)
+    extra = translate_terms(query, language)
+    if extra:
+        tokens += tokenize(" ".join(extra))
+    return tokens
+
+
+def _section_matches(ref: Reference, table: _Table, i: int) -> bool:
+    meta = table.metas[i]
+    if ref.kind == "section":
+        if table.section_keys[i] != ref.key:
+            return False
+        return not ref.instrument or ref.instrument.lower() in table.doc_refs.get(meta.get("doc_id", ""), set())
+    number = ref.key.split()[-1].split("(")[0].lower()
+    if table.articles[i] != number:
+        return False
+    words = _INSTRUMENT_WORDS.get(ref.instrument)
+    if not words:
+        return True
+    haystack = (meta.get("title", "") + " " + meta.get("source", "")).lower()
+    return any(w in haystack for w in words)
+
+
+def _case_name_in(key: str, doc_refs: set[str]) -> bool:
+    name = key.replace(" mot sverige", "").replace(" v. sweden", "").strip(" .")
+    return any(name and name in ref for ref in doc_refs)
+
+
+def _countries_named(query: str) -> set[str]:
+    from .glossary import translate_terms
+
+    lowered = query.lower()
+    names = {c for c in _COUNTRIES if re.search(rf"\b{re.escape(c)}\b", lowered)}
+    for term in translate_terms(query, "sv"):
+        if term.lower() in _COUNTRIES:
+            names.add(term.lower())
+    return names
+
+
+_COUNTRIES = {
+    "afghanistan", "eritrea", "ethiopia", "iran", "iraq", "nigeria", "russia", "somalia", "syria", "sudan",
+    "south sudan", "palestine", "pakistan", "turkey", "uzbekistan", "zaire", "congo", "bangladesh", "libya",
+    "egypt", "lebanon", "yemen", "kosovo", "serbia", "belarus", "china", "peru", "azerbaijan", "algeria",
+}
+
+
+def _diversify(ranked: list[int], table: _Table, k: int, per_document: int, referenced: set[str]) -> list[int]:
+    """At most `per_document` chunks of one document, unless the question names that document."""
+    picked, held = [], []
+    used: dict[str, int] = {}
+    for i in ranked:
+        doc = table.metas[i].get("doc_id", "")
+        limit = max(per_document, k) if doc in referenced and len(referenced) == 1 else per_document
+        if used.get(doc, 0) < limit:
+            picked.append(i)
+            used[doc] = used.get(doc, 0) + 1
+        else:
+            held.append(i)
+        if len(picked) == k:
+            return picked
+    return picked + held[: k - len(picked)]
