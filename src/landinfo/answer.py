@@ -1,0 +1,247 @@
+"""Passages -> an answer whose every sentence is a verbatim quote with its source. No language model."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from .lexical import tokenize
+from .records import Filters, Passage
+
+_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)]*|$)", re.M)
+_ABBREV_END = re.compile(r"(?:\b(?:bl\.a|t\.ex|m\.m|s\.k|kap|jfr|p|nr|prop|art|m\.fl|e\.g|i\.e|no|para|ca|resp|dvs)|\b\w)\.$", re.I)
+
+FRAME = {
+    "sv": {
+        "intro": "Enligt källorna:",
+        "refusal": "Källorna besvarar inte den här frågan. De närmaste avsnitten visas nedan; bedöm själv om de är relevanta.",
+        "sources": "Källor",
+        "stale": "Observera: svaret vilar enbart på landinformation äldre än {months} månader (senast {newest}). Kontrollera om nyare information finns.",
+        "stale_one": "Landinformationen {title} ({date}) är äldre än {months} månader.",
+        "disagree": "Källorna är från olika tidpunkter ({dates}); jämför dem – läget kan ha förändrats.",
+        "fictional": "Fiktivt utbildningsmaterial: inte ett verkligt land.",
+        "premise": "Frågan utgår från något som källorna inte bekräftar; se vad de faktiskt säger ovan.",
+    },
+    "en": {
+        "intro": "According to the sources:",
+        "refusal": "The sources do not answer this question. The closest passages are shown below; judge for yourself whether they are relevant.",
+        "sources": "Sources",
+        "stale": "Note: this answer rests only on country information older than {months} months (newest {newest}). Check whether newer information exists.",
+        "stale_one": "The country information {title} ({date}) is older than {months} months.",
+        "disagree": "The sources are from different dates ({dates}); compare them — the situation may have changed.",
+        "fictional": "Fictional training material: not a real country.",
+        "premise": "The question assumes something the sources do not confirm; see what they actually say above.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    passage_id: str
+    source: str
+    title: str
+    date: str
+    page: int | None
+    section: str
+    quote: str
+    start: int  # offsets of the quote in the page/section text of the source
+    end: int
+    doc_type: str = ""
+    publisher: str = ""
+    url: str = ""
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    warnings: tuple[str, ...] = ()
+    timings: dict = field(default_factory=dict)
+    filters: Filters | None = None
+    mode: str = "extractive"
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question, "language": self.language, "answer": self.text, "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations], "passages": [p.to_json() for p in self.passages],
+            "warnings": list(self.warnings), "timings": self.timings, "mode": self.mode,
+            "filters": self.filters.to_json() if self.filters else None,
+        }
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage_index: int
+    text: str
+    start: int  # offset in the passage text
+    end: int
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a passage; abbreviations like "bl.a." and "4 kap." do not end a sentence."""
+    spans: list[tuple[int, int]] = []
+    pending = None
+    for m in _SENTENCE.finditer(text):
+        start, end = m.start(), m.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end <= start:
+            continue
+        if pending is not None:
+            start = pending
+            pending = None
+        if _ABBREV_END.search(text[start:end]) and end < len(text) and text[end:end + 1] != "\n":
+            pending = start
+            continue
+        spans.append((start, end))
+    if pending is not None and pending < len(text):
+        spans.append((pending, len(text.rstrip())))
+    return spans
+
+
+def candidate_sentences(passages: list[Passage], limit_per_passage: int = 12) -> list[Sentence]:
+    out = []
+    for pi, passage in enumerate(passages):
+        spans = split_sentences(passage.text)
+        for start, end in spans[:limit_per_passage * 2]:
+            text = passage.text[start:end]
+            words = len(text.split())
+            if words < 4 or words > 90:
+                continue
+            out.append(Sentence(pi, text, start, end))
+    return out
+
+
+class ExtractiveAnswerer:
+    """Picks the sentences of the retrieved passages that answer the question, and cites each."""
+
+    def __init__(self, embedder, max_sentences: int = 5, min_evidence: float = 0.80, stale_months: int = 24):
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+        self.min_evidence = min_evidence
+        self.stale_months = stale_months
+
+    def score(self, question: str, passages: list[Passage]) -> tuple[list[Sentence], np.ndarray]:
+        sentences = candidate_sentences(passages)
+        if not sentences:
+            return [], np.zeros(0)
+        from .retrieve import lexical_query
+
+        q_tokens = set(lexical_query(question))
+        overlap = np.array([_overlap(q_tokens, s.text) for s in sentences])
+        prior = np.array([1.0 / (1.0 + 0.15 * s.passage_index) for s in sentences])
+        shortlist = np.argsort(-(overlap + 0.5 * prior))[:40]
+        q_vec = self.embedder.embed_queries([question])[0]
+        s_vecs = self.embedder.embed_passages([sentences[i].text for i in shortlist])
+        sims = np.full(len(sentences), -1.0)
+        sims[shortlist] = s_vecs @ q_vec
+        score = np.where(sims > -1, sims + 0.08 * overlap + 0.02 * prior, -1.0)
+        return sentences, score
+
+    def answer(self, question: str, language: str, passages: list[Passage]) -> tuple[str, list[Citation], bool, list[str]]:
+        frame = FRAME.get(language, FRAME["en"])
+        sentences, score = self.score(question, passages)
+        best = float(score.max()) if len(score) else 0.0
+        if not sentences or best < self.min_evidence:
+            return frame["refusal"], [], True, []
+        order = np.argsort(-score)
+        chosen: list[int] = []
+        for i in order:
+            if score[i] < max(self.min_evidence, best - 0.06) or len(chosen) >= self.max_sentences:
+                break
+            if any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
+                continue
+            chosen.append(int(i))
+        return self._compose(frame, passages, sentences, chosen)
+
+    def _compose(self, frame, passages, sentences, chosen):
+        by_passage: dict[int, list[int]] = {}
+        for i in chosen:
+            by_passage.setdefault(sentences[i].passage_index, []).append(i)
+        order = sorted(by_passage, key=lambda pi: _source_order(passages[pi], min(by_passage[pi])))
+        lines, citations = [frame["intro"]], []
+        for marker, pi in enumerate(order, start=1):
+            passage = passages[pi]
+            picked = sorted(by_passage[pi], key=lambda i: sentences[i].start)
+            quotes = [sentences[i] for i in picked]
+            head = _label(passage)
+            lines.append(f"- {head}: " + " ".join(f"\u201c{s.text}\u201d [{marker}]" for s in quotes))
+            for s in quotes:
+                citations.append(Citation(
+                    marker=marker, passage_id=passage.id, source=passage.source, title=passage.title,
+                    date=passage.date, page=passage.page, section=passage.section, quote=s.text,
+                    start=passage.start + s.start, end=passage.start + s.end, doc_type=passage.doc_type,
+                    publisher=passage.publisher, url=passage.url))
+        warnings = currency_warnings(frame, [passages[pi] for pi in order], self.stale_months)
+        if any(passages[pi].fictional for pi in order):
+            warnings.append(frame["fictional"])
+        return "\n".join(lines), citations, False, warnings
+
+
+def currency_warnings(frame: dict, cited: list[Passage], stale_months: int, today: date | None = None) -> list[str]:
+    today = today or date.today()
+    coi = [p for p in cited if p.doc_type == "coi" and p.date]
+    if not coi:
+        return []
+    warnings = []
+    ages = {p.source: _months_between(p.date, today) for p in coi}
+    if all(age > stale_months for age in ages.values()):
+        newest = max(p.date for p in coi)
+        warnings.append(frame["stale"].format(months=stale_months, newest=newest))
+    else:
+        for p in coi:
+            if ages[p.source] > stale_months:
+                warnings.append(frame["stale_one"].format(title=p.title or p.source, date=p.date, months=stale_months))
+    by_country: dict[str, set[str]] = {}
+    for p in coi:
+        by_country.setdefault(p.country, set()).add(p.date[:7])
+    for dates in by_country.values():
+        years = sorted({d[:4] for d in dates})
+        if len(years) > 1 and int(years[-1]) - int(years[0]) >= 2:
+            warnings.append(frame["disagree"].format(dates=", ".join(sorted(dates))))
+            break
+    return warnings
+
+
+def _months_between(iso: str, today: date) -> int:
+    parts = [int(p) for p in iso.split("-")[:2] if p.isdigit()]
+    if not parts:
+        return 0
+    year, month = parts[0], parts[1] if len(parts) > 1 else 6
+    return (today.year - year) * 12 + today.month - month
+
+
+def _label(p: Passage) -> str:
+    where = f"p. {p.page}" if p.page else (p.section.split(" > ")[-1] if p.section else "")
+    bits = [p.title or p.source, p.date, where]
+    return "**" + " · ".join(b for b in bits if b) + "**"
+
+
+def _source_order(p: Passage, first_sentence: int):
+    rank = {"precedent": 0, "statute": 1, "treaty": 1, "case-summary": 2, "coi": 3}.get(p.doc_type, 4)
+    newest_first = -int((p.date or "0").replace("-", "")[:8].ljust(8, "0")) if p.doc_type == "coi" else 0
+    return (rank, newest_first, first_sentence)
+
+
+def _overlap(q_tokens: set[str], text: str) -> float:
+    if not q_tokens:
+        return 0.0
+    tokens = set(tokenize(text))
+    return len(q_tokens & tokens) / len(q_tokens)
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) > 0.8

@@ -1,0 +1,71 @@
+"""The one object the CLI, the UI and the eval harness use: search and ask, models loaded once."""
+from __future__ import annotations
+
+import threading
+import time
+
+from .answer import FRAME, Answer, Citation, ExtractiveAnswerer
+from .records import Filters, Passage
+from .retrieve import Retriever
+from .settings import Settings
+
+DEFAULT_MIN_EVIDENCE = 0.80  # calibrated with benchmarks/calibrate_refusal.py
+
+
+class Assistant:
+    def __init__(self, settings: Settings, retriever: Retriever | None = None):
+        self.settings = settings
+        self.retriever = retriever or Retriever(settings)
+        threshold = settings.refusal_threshold or DEFAULT_MIN_EVIDENCE
+        self.extractive = ExtractiveAnswerer(self.retriever.store.embedder, min_evidence=threshold,
+                                             stale_months=settings.stale_months)
+        self._llm = None
+        self._llm_lock = threading.Lock()
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
+        return self.retriever.retrieve(query, filters, k)
+
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+        from .glossary import detect_language
+
+        t0 = time.perf_counter()
+        timings: dict = {}
+        language = detect_language(question)
+        passages = self.retriever.retrieve(question, filters, k or self.settings.top_k, timings)
+        t1 = time.perf_counter()
+        text, citations, refused, warnings = self.extractive.answer(question, language, passages[:6])
+        mode = "extractive"
+        if self.settings.llm_provider and not refused:
+            llm_result = self._llm_answer(question, language, passages[:6])
+            if llm_result is not None:
+                text, citations, llm_warnings = llm_result
+                warnings = llm_warnings + warnings
+                mode = "llm"
+            else:
+                warnings = [FRAME[language].get("llm_fallback", "LLM answer failed verification; showing the extractive answer.")] + warnings
+        timings["answer_ms"] = round((time.perf_counter() - t1) * 1000, 1)
+        timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        return Answer(question=question, language=language, text=text, refused=refused,
+                      citations=tuple(citations), passages=tuple(passages), warnings=tuple(warnings),
+                      timings=timings, filters=filters, mode=mode)
+
+    def _llm_answer(self, question: str, language: str, passages: list[Passage]):
+        from .llm import LLMAnswerer
+
+        with self._llm_lock:
+            if self._llm is None:
+                self._llm = LLMAnswerer.from_settings(self.settings)
+        return self._llm.answer(question, language, passages)
+
+
+def verify_citations(citations: list[Citation], passages: list[Passage]) -> list[str]:
+    """Problems with citations: a quote that is not verbatim in the passage it claims to come from."""
+    by_id = {p.id: p for p in passages}
+    problems = []
+    for c in citations:
+        p = by_id.get(c.passage_id)
+        if p is None:
+            problems.append(f"[{c.marker}] cites a passage that was not retrieved")
+        elif p.text[c.start - p.start:c.end - p.start] != c.quote:
+            problems.append(f"[{c.marker}] quote is not verbatim at its offsets in {p.source}")
+    return problems

@@ -1,0 +1,37 @@
+"""landinfo search QUERY [filters] [--json] [--batch FILE]"""
+from __future__ import annotations
+
+import json
+
+from ._filters import add_filter_flags, filters_from_args, read_batch
+
+
+def register(sub) -> None:
+    p = sub.add_parser("search", help="find the passages that best match a query")
+    p.add_argument("query", nargs="?", help="the query (or use --batch)")
+    p.add_argument("--batch", help="file with one query per line; prints one JSON object per line")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_filter_flags(p)
+    p.set_defaults(func=run)
+
+
+def run(args, settings) -> int:
+    from ..retrieve import Retriever
+
+    if not args.query and not args.batch:
+        raise SystemExit("landinfo search: give a query or --batch FILE")
+    filters = filters_from_args(args)
+    retriever = Retriever(settings)
+    queries = read_batch(args.batch) if args.batch else [args.query]
+    for query in queries:
+        passages = retriever.retrieve(query, filters, args.k or settings.top_k)
+        if args.json or args.batch:
+            print(json.dumps({"query": query, "filters": filters.to_json(),
+                              "passages": [p.to_json() for p in passages]}, ensure_ascii=False))
+            continue
+        for rank, p in enumerate(passages, 1):
+            where = f"p. {p.page}" if p.page else p.section
+            print(f"{rank:2d}. [{p.score:.3f}] {p.title or p.source} ({p.doc_type}, {p.date or 'undated'}) {where}")
+            print(f"    {p.source}")
+            print("    " + " ".join(p.text.split())[:300])
+    return 0
