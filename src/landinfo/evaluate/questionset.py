@@ -1,0 +1,231 @@
+"""Question-set files: the YAML schema trainers write, its validation, and the text matching it relies on."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from landinfo.errors import QuestionSetError
+
+LANGUAGES = ("sv", "en")
+_SOFT_HYPHEN = "\u00ad"
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_for_match(text: str) -> str:
+    """Text as compared for quotes and key points: NFC, soft hyphens removed, whitespace collapsed, case folded."""
+    text = unicodedata.normalize("NFC", text or "").replace(_SOFT_HYPHEN, "")
+    return _WHITESPACE.sub(" ", text).strip().casefold()
+
+
+def contains_normalized(haystack: str, needle: str) -> bool:
+    needle = normalize_for_match(needle)
+    return bool(needle) and needle in normalize_for_match(haystack)
+
+
+def normalize_source(path: str) -> str:
+    """A corpus path as compared: '/' separators, NFC (macOS writes names decomposed), no leading './' or '/'."""
+    path = unicodedata.normalize("NFC", str(path).strip().replace("\\", "/"))
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+def source_matches(actual: str, expected: str) -> bool:
+    """True when `expected` is a trailing run of whole path components of `actual` ('b.md' matches 'a/b.md', not 'ab.md')."""
+    actual, expected = normalize_source(actual), normalize_source(expected)
+    return bool(expected) and (actual == expected or actual.endswith("/" + expected))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ExpectedSource(_Strict):
+    source: str = Field(min_length=1)
+    page: int | None = Field(None, ge=1)
+    quote: str | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _clean_source(cls, value: str) -> str:
+        return normalize_source(value)
+
+    @field_validator("quote")
+    @classmethod
+    def _empty_quote_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class Question(_Strict):
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    language: str
+    country: str | None = None
+    answerable: bool = True
+    expected_sources: tuple[ExpectedSource, ...] = ()
+    key_points: tuple[str, ...] = ()
+    kind: str = "unlabelled"
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _known_language(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
+            raise ValueError("must be sv or en")
+        return value.strip().lower()
+
+    @field_validator("key_points", mode="before")
+    @classmethod
+    def _one_key_point_may_be_a_string(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("key_points")
+    @classmethod
+    def _no_blank_key_points(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not point.strip() for point in value):
+            raise ValueError("key points must not be blank")
+        return value
+
+    @field_validator("country", "kind", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any, info) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None if info.field_name == "country" else "unlabelled"
+        return value
+
+    @model_validator(mode="after")
+    def _answerable_needs_sources(self) -> "Question":
+        if self.answerable and not self.expected_sources:
+            raise ValueError("expected_sources: required when answerable is true")
+        return self
+
+
+class QuestionSet(_Strict):
+    name: str
+    description: str = ""
+    corpus: str | None = None
+    questions: tuple[Question, ...] = Field(min_length=1)
+    _path: Path | None = PrivateAttr(None)  # where it was loaded from; not part of the file
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_folder_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[\w.-]+", value):
+            raise ValueError("must be letters, digits, '.', '_' or '-' (it names the run folders)")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "QuestionSet":
+        ids = [q.id for q in self.questions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate question ids: {', '.join(duplicates)}")
+        return self
+
+    def corpus_root(self, override: str | Path | None = None) -> Path | None:
+        """The folder `source` paths are relative to: the override, else `corpus` read next to the file, else from the cwd."""
+        if override:
+            return Path(override)
+        if not self.corpus:
+            return None
+        candidates = [Path(self.corpus)]
+        if self.path is not None and not Path(self.corpus).is_absolute():
+            candidates.insert(0, self.path.parent / self.corpus)
+        return next((c for c in candidates if c.is_dir()), candidates[-1])
+
+    def fingerprint(self) -> str:
+        text = self.model_dump_json()
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def validate_question_set(data: Any, origin: str = "question set", path: Path | None = None) -> QuestionSet:
+    """A QuestionSet from parsed data, or QuestionSetError listing every problem as '<id>.<field>: <message>'."""
+    qset, problems = check_question_set(data)
+    if problems:
+        raise QuestionSetError(problem_report(origin, problems))
+    qset._path = path
+    return qset
+
+
+def check_question_set(data: Any) -> tuple[QuestionSet | None, list[str]]:
+    """The set, or None and every problem found in the data."""
+    if not isinstance(data, dict):
+        return None, [f"file: expected a mapping with name and questions, got {type(data).__name__}"]
+    try:
+        return QuestionSet.model_validate(data), []
+    except ValidationError as exc:
+        problems = [_describe(error, data) for error in exc.errors()]
+    duplicates = _duplicate_ids(data)
+    if duplicates and not any(p.startswith("file: duplicate") for p in problems):
+        problems.append(f"file: duplicate question ids: {', '.join(duplicates)}")
+    return None, problems
+
+
+def problem_report(origin: str, problems: list[str]) -> str:
+    return f"{origin}: {len(problems)} problem(s)\n  " + "\n  ".join(problems)
+
+
+def load_question_set(path: str | Path) -> QuestionSet:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise QuestionSetError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise QuestionSetError(f"{path}: not valid YAML: {exc}") from None
+    return validate_question_set(data, origin=str(path), path=path)
+
+
+def dump_question_set(qset: QuestionSet) -> str:
+    """The YAML a trainer would write: empty optional fields left out."""
+    data = qset.model_dump(mode="json", exclude_none=True)
+    if not data.get("description"):
+        data.pop("description", None)
+    for question in data["questions"]:
+        for empty in [key for key in ("expected_sources", "key_points") if not question[key]]:
+            del question[empty]
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _describe(error: dict, data: dict) -> str:
+    loc = list(error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif error["type"] == "missing":
+        message = "required"
+    if message.startswith("expected_sources: "):
+        loc.append("expected_sources")
+        message = message.removeprefix("expected_sources: ")
+    if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
+        loc[:2] = [_question_label(data, loc[1])]
+    where = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(".[", "[")
+    return f"{where or 'file'}: {message}"
+
+
+def _duplicate_ids(data: dict) -> list[str]:
+    questions = data.get("questions") if isinstance(data.get("questions"), list) else []
+    ids = [str(q["id"]) for q in questions if isinstance(q, dict) and q.get("id") not in (None, "")]
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def _question_label(data: dict, index: int) -> str:
+    questions = data.get("questions")
+    raw = questions[index] if isinstance(questions, list) and index < len(questions) else None
+    if isinstance(raw, dict) and raw.get("id") not in (None, ""):
+        return str(raw["id"])
+    return f"questions[{index + 1}]"
