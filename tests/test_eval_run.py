@@ -252,3 +252,10 @@ def test_a_crash_on_one_question_fails_that_question_only(workspace):
     summary = json.loads((folder / "summary.json").read_text())
     assert [q["pass"] for q in summary["questions"]] == [True, False, True, True]
     assert summary["questions"][1]["reasons"][0] == "error: RuntimeError: boom"
+
+
+def test_a_folder_runs_every_set_in_it(workspace):
+    tmp, set_file = workspace
+    (set_file.parent / "second.yaml").write_text(set_file.read_text().replace("name: scripted", "name: second"))
+    eval_cli([str(set_file.parent), "--out", str(tmp / "runs"), "--quiet"], scripted_ask())
+    assert sorted(p.name.split("-")[0] for p in (tmp / "runs").iterdir()) == ["scripted", "second"]

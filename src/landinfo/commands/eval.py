@@ -13,7 +13,7 @@ from landinfo.evaluate.compare import DEFAULT_THRESHOLD, compare, gate_failures,
 from landinfo.evaluate.convert import convert_table
 from landinfo.evaluate.html_report import html_report
 from landinfo.evaluate.questionset import QuestionSet, dump_question_set, load_question_set
-from landinfo.evaluate.report import markdown_report, num, signed, verdict_lines
+from landinfo.evaluate.report import interval, markdown_report, num, signed, verdict_lines
 from landinfo.evaluate.runner import Ask, run_set
 from landinfo.evaluate.runs import DEFAULT_OUT, latest_run, new_run_folder, write_run
 from landinfo.evaluate.summary import summarize
@@ -175,8 +175,7 @@ def _terminal_summary(summary: dict, folder: Path) -> str:
     for name in summary["metric_names"]:
         value, change = summary["overall"][name], comparison["metrics"].get(name, {})
         flag = {"regressed": "  REGRESSION", "improved": "  better"}.get(change.get("status"), "")
-        lines.append(f"{name:<22}{num(value['mean']):>7}  {num(value['low'])}–{num(value['high']):<7}"
-                     f"{signed(change.get('delta')):>8}{flag}")
+        lines.append(f"{name:<22}{num(value['mean']):>7}  {interval(value):<13}{signed(change.get('delta')):>8}{flag}")
     latency = summary["latency_ms"]["total"]
     lines.append(f"latency p50 {num(latency['p50'], 0)} ms, p95 {num(latency['p95'], 0)} ms")
     lines.append(f"report: {folder / 'report.html'}")

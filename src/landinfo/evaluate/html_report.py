@@ -7,7 +7,7 @@ import html
 from landinfo.evaluate import plots
 from landinfo.evaluate.metrics import passage_matches, quote_is_verbatim
 from landinfo.evaluate.questionset import ExpectedSource, contains_normalized
-from landinfo.evaluate.report import facts, label, noise_words, num, short_metrics, signed, verdict_lines
+from landinfo.evaluate.report import facts, interval, label, noise_words, num, short_metrics, signed, verdict_lines
 
 CSS = """
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;background:#f4f6f8}
@@ -20,7 +20,7 @@ h2{font-size:15px;margin:0 0 8px}h3{font-size:13px;margin:10px 0 4px}
 .verdict.good{border-left-color:#2e7d32;background:#edf7ee}.verdict.good .big{color:#1b5e20}
 .verdict.info{background:#f1f4f7}.verdict p{margin:3px 0}.verdict p.bad{color:#b71c1c;font-weight:600}
 .grid{display:grid;grid-template-columns:minmax(0,1.1fr) minmax(0,1fr);gap:12px}.grid>section{margin:0}
-table.changes{table-layout:fixed}table.changes col.c-pill{width:104px}table.changes col.c-id{width:150px}
+table.changes{table-layout:fixed}table.changes col.c-pill{width:104px}table.changes col.c-id{width:170px}
 .q{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}code,.wrap{overflow-wrap:anywhere}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:12px;margin-bottom:12px}.grid2>*{margin:0}
 table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{padding:3px 6px;border-bottom:1px solid #e6eaee;text-align:left;vertical-align:top}
@@ -132,7 +132,7 @@ def _metric_table(summary: dict) -> str:
     for name in summary["metric_names"]:
         value = summary["overall"][name]
         cells = (f"<td title='{_e(label(name))}'>{_e(name)}</td><td class='n'><b>{num(value['mean'])}</b></td>"
-                 f"<td class='n muted'>{num(value['low'])}–{num(value['high'])}</td>")
+                 f"<td class='n muted'>{interval(value)}</td>")
         if comparison:
             change = comparison["metrics"].get(name, {})
             status, ci = change.get("status"), change.get("delta_ci")

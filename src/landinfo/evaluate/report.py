@@ -32,6 +32,10 @@ def num(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def interval(value: dict) -> str:
+    return "–" if value.get("low") is None else f"{num(value['low'])}–{num(value['high'])}"
+
+
 def signed(value: float | None) -> str:
     return "–" if value is None else f"{value:+.3f}".replace("-", "−")
 
@@ -167,7 +171,7 @@ def _md_metric_table(summary: dict) -> list[str]:
         change = comparison["metrics"].get(name, {})
         ci = change.get("delta_ci")
         flag = {"regressed": "**REGRESSION**", "improved": "improved"}.get(change.get("status"), "")
-        lines.append(f"| {name} | {label(name)} | {num(value['mean'])} | {num(value['low'])}–{num(value['high'])} "
+        lines.append(f"| {name} | {label(name)} | {num(value['mean'])} | {interval(value)} "
                      f"| {value['n']} | {num(change.get('baseline'))} | {signed(change.get('delta'))} "
                      f"| {'–' if not ci else f'{signed(ci[0])} … {signed(ci[1])}'} | {flag} |")
     return lines
