@@ -2,6 +2,7 @@
 import argparse
 import json
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,17 @@ def test_corpus_changes_since_the_baseline_are_reported(workspace):
     eval_cli([str(set_file), "--out", str(out), "--quiet"], scripted_ask())
     latest = sorted(out.iterdir())[-1]
     assert "1 added (coi/new-report-2026.md)" in (latest / "report.html").read_text()
+
+
+def test_an_expected_source_missing_from_the_corpus_is_flagged_at_the_top(workspace, capsys):
+    tmp, set_file = workspace
+    (tmp / "corpus" / "law" / "convention.pdf").unlink()
+    eval_cli([str(set_file), "--out", str(tmp / "runs"), "--quiet"], scripted_ask())
+    message = "q2: expected source 'law/convention.pdf' matches no file in the corpus"
+    assert message in capsys.readouterr().err
+    (folder,) = (tmp / "runs").iterdir()
+    html = (folder / "report.html").read_text()
+    assert html.index(escape(message)) < html.index("Metrics")
 
 
 def test_limit_asks_only_the_first_questions(workspace):

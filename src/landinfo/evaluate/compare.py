@@ -41,7 +41,9 @@ def compare(current: dict, baseline: dict, threshold: float = DEFAULT_THRESHOLD)
     regressions = [name for name, m in metrics.items() if m["status"] == "regressed"]
     improvements = [name for name, m in metrics.items() if m["status"] == "improved"]
     notes = []
-    if current["set"].get("fingerprint") != baseline.get("set", {}).get("fingerprint"):
+    if current["set"].get("name") != baseline.get("set", {}).get("name"):
+        notes.append(f"The baseline is a run of another set ('{baseline.get('set', {}).get('name')}').")
+    elif current["set"].get("fingerprint") != baseline.get("set", {}).get("fingerprint"):
         notes.append(f"The question set differs from the baseline's; changes are measured on the {len(shared)} "
                      "questions both runs share.")
     if current["run"].get("k") != baseline.get("run", {}).get("k"):

@@ -70,6 +70,10 @@ def verdict_lines(summary: dict) -> list[tuple[str, str]]:
     corpus_change = (comparison or {}).get("corpus")
     if corpus_change and any(corpus_change.values()):
         lines.append(("info", "Corpus since the baseline: " + corpus_sentence(corpus_change)))
+    warnings = summary.get("warnings") or []
+    if warnings:
+        more = f" (and {len(warnings) - 3} more)" if len(warnings) > 3 else ""
+        lines.append(("bad", "Warning: " + "; ".join(warnings[:3]) + more))
     for note in (comparison or {}).get("notes", []):
         lines.append(("info", note))
     if overall["pass_rate"]["n"] and comparison is not None:
