@@ -1,0 +1,59 @@
+"""Shared fixtures: every path points at tmp, a fake embedder for unit tests, real indexes built once."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from landinfo.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_CORPUS = (REPO.parent / "shared" / "corpus").resolve()
+DEMO_CORPUS = REPO / "corpus"
+needs_shared = pytest.mark.skipif(not SHARED_CORPUS.is_dir(),
+                                  reason=f"../shared/corpus is absent ({SHARED_CORPUS}): real-document tests skipped")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No test writes into the repo's indexes/ or feedback/ unless it asks for a shared index."""
+    monkeypatch.setenv("LANDINFO_INDEX_DIR", str(tmp_path / "indexes"))
+    monkeypatch.setenv("LANDINFO_FEEDBACK_DIR", str(tmp_path / "feedback"))
+    monkeypatch.delenv("LANDINFO_CHROMA_URL", raising=False)
+    monkeypatch.delenv("LANDINFO_EMBEDDING_MODEL", raising=False)
+
+
+@pytest.fixture
+def fake_settings(tmp_path) -> Settings:
+    return Settings(index_dir=tmp_path / "indexes", embedding_model="fake", chunk_tokens=120,
+                    chunk_overlap_tokens=20)
+
+
+def _persistent_index(name: str) -> Path:
+    """Real-model indexes live under indexes/test-* so reruns are incremental (embed nothing new)."""
+    base = Path(os.environ.get("LANDINFO_TEST_INDEX_ROOT", REPO / "indexes"))
+    return base / name
+
+
+@pytest.fixture(scope="session")
+def demo_settings() -> Settings:
+    """The shipped demo corpus, ingested once with the real multilingual model."""
+    from landinfo.ingest import ingest
+
+    settings = Settings(index_dir=_persistent_index("test-demo"))
+    ingest(DEMO_CORPUS, settings, prune=True, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def shared_settings() -> Settings:
+    """The whole reference corpus, ingested once with the real model (minutes the first time)."""
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip(f"../shared/corpus is absent ({SHARED_CORPUS})")
+    from landinfo.ingest import ingest
+
+    settings = Settings(index_dir=_persistent_index("test-shared"))
+    report = ingest(SHARED_CORPUS, settings, prune=True, progress=False)
+    settings.__dict__["_ingest_report"] = report
+    return settings
