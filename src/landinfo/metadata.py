@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from landinfo.countries import COUNTRIES, country_mentions, countries_in_slug
 from landinfo.overrides import MetadataOverrides, is_metadata_file
@@ -189,7 +189,7 @@ def _doc_type(raw: RawDocument, source: str, title: str, head: str, refs: tuple[
     for doc_type, pattern in HEAD_SIGNALS.items():
         hits = len(re.findall(pattern, head))
         score[doc_type] += min(hits, 3)
-    if any(r.endswith(("mot Sverige",)) for r in refs) and not score["precedent"] >= 4:
+    if any(r.endswith(" Sverige") for r in refs) and score["precedent"] < 4:
         score["case-summary"] += 2
     if not score:
         return "other"
@@ -369,5 +369,5 @@ def detect_meta(raw: RawDocument, source: str) -> DocMeta:
         references=refs,
         url=_url(flat, head),
         publisher=_publisher(doc_type, title, head, flat),
-        fictional=_fictional(flat, head),
+        fictional=_fictional(flat, f"{title}\n{head}"),
     )
