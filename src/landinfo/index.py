@@ -66,14 +66,23 @@ class VectorIndex:
         existing = {c.name if hasattr(c, "name") else str(c) for c in self._client.list_collections()}
         if self.name not in existing and not create:
             others = sorted(n for n in existing if n.startswith(settings.collection + "-"))
-            if others:
-                built = self._client.get_collection(others[0], embedding_function=None).metadata or {}
+            stored = [(n, self._client.get_collection(n, embedding_function=None).metadata or {}) for n in others]
+            same_model = [(n, m) for n, m in stored if m.get("embedding_model") == shape.embedding_model]
+            if same_model:
+                # Chunking only matters when ingesting; a query can use an index chunked another way.
+                name, meta = same_model[0]
+                self.shape = IndexShape(shape.embedding_model, int(meta.get("chunk_tokens", 0)),
+                                        int(meta.get("chunk_overlap_tokens", 0)))
+                self.name = name
+            elif stored:
+                built = stored[0][1]
                 raise IndexMismatchError(
-                    f"the index was built with embedding model {built.get('embedding_model')!r}, chunks of "
-                    f"{built.get('chunk_tokens')} tokens; the settings now say {shape.embedding_model!r}, "
-                    f"{shape.chunk_tokens} tokens. Use the same settings, or run `landinfo ingest` to build "
-                    f"an index for these.")
-            raise EmptyIndexError("nothing has been ingested yet: run `landinfo ingest corpus/` first")
+                    f"the index was built with embedding model {built.get('embedding_model')!r}; the settings "
+                    f"now say {shape.embedding_model!r}. Vectors of two models are never mixed: use "
+                    f"LANDINFO_EMBEDDING_MODEL={built.get('embedding_model')!r}, or run `landinfo ingest` to "
+                    f"build an index for this model.")
+            else:
+                raise EmptyIndexError("nothing has been ingested yet: run `landinfo ingest corpus/` first")
         self._col = self._client.get_or_create_collection(
             self.name, embedding_function=None, metadata=shape.as_metadata(),
             configuration={"hnsw": {"space": "cosine"}})

@@ -22,6 +22,9 @@ from .settings import Settings
 from .store import Store
 
 _FLUSH_CHUNKS = 64
+# Bump when loading, metadata detection or chunking change: files are re-read and their chunk metadata
+# refreshed; chunks whose text is unchanged keep their vectors (nothing is re-embedded for them).
+PIPELINE_VERSION = "3"
 
 
 @dataclass
@@ -106,6 +109,7 @@ class _Ingestion:
         self.progress = progress and sys.stderr.isatty() or os.environ.get("LANDINFO_PROGRESS") == "1"
         self.pending: list[tuple[Document, list]] = []
         self.changed = False
+        self.chunk_bar = None
 
     def run(self, prune: bool) -> None:
         report, manifest = self.report, self.store.manifest
@@ -119,7 +123,8 @@ class _Ingestion:
         for path in files:
             key = str(path)
             override = json.dumps(_meta_json(self.overrides.apply(path, DocMeta())), sort_keys=True)
-            signatures[key] = _file_hash(path) + hashlib.sha256(override.encode()).hexdigest()[:16]
+            signatures[key] = (_file_hash(path) + hashlib.sha256(override.encode()).hexdigest()[:16]
+                               + PIPELINE_VERSION)
             old = records.get(key)
             if old and old.signature == signatures[key] and old.status in ("indexed", "duplicate"):
                 report.files["unchanged"] += 1
@@ -132,6 +137,8 @@ class _Ingestion:
         groups = self._duplicates(loaded, records, set(signatures))
         self._apply(loaded, records, groups, signatures)
         self._handle_missing(records, set(signatures), prune)
+        if self.chunk_bar is not None:
+            self.chunk_bar.close()
         if self.changed or self.store.lexical_stale():
             self.store.rebuild_lexical()
 
@@ -230,6 +237,7 @@ class _Ingestion:
             return
         index, report = self.store.index, self.report
         new_ids, new_texts, new_metas, new_chunks = [], [], [], []
+        kept_ids, kept_metas = [], []
         for doc, chunks in self.pending:
             old_ids = index.ids_of_document(doc.doc_id)
             ids = {c.chunk_id for c in chunks}
@@ -240,16 +248,25 @@ class _Ingestion:
             for chunk in chunks:
                 if chunk.chunk_id in old_ids:
                     report.chunks["unchanged"] += 1
+                    kept_ids.append(chunk.chunk_id)
+                    kept_metas.append(chunk_metadata(chunk, doc))
                     continue
                 new_ids.append(chunk.chunk_id)
                 new_texts.append(embedding_text(chunk, doc.meta.title))
                 new_metas.append(chunk_metadata(chunk, doc))
                 new_chunks.append(chunk)
+        index.update_metadata(kept_ids, kept_metas)
         if new_ids:
             t0 = time.perf_counter()
             vectors = self.embedder.embed_passages(new_texts)
             report.embed_seconds += time.perf_counter() - t0
             report.embedded += len(new_ids)
+            if self.progress:
+                if self.chunk_bar is None:
+                    from tqdm import tqdm
+
+                    self.chunk_bar = tqdm(desc="chunks embedded", unit="chunk", file=sys.stderr)
+                self.chunk_bar.update(len(new_ids))
             index.add(new_ids, vectors, [c.text for c in new_chunks], new_metas)
             report.chunks["added"] += len(new_ids)
         for doc, chunks in self.pending:

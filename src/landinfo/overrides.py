@@ -235,6 +235,9 @@ class MetadataOverrides:
         manifests = [m for folder in folders for m in self._manifests.get(folder, [])]
         layers = []
         listed = self._listing_fields(path, self._listings + [l for m in manifests for l in m.listings])
+        if listed and meta.doc_type in ("precedent", "case-summary") and len(meta.date) == 10:
+            # For case law the decision date matters more than the day a summary of it was published.
+            listed = {k: v for k, v in listed.items() if k != "date"}
         if listed:
             layers.append(listed)
         for manifest in manifests:

@@ -28,6 +28,7 @@ class Store:
         embedder = make_embedder(settings)
         shape = IndexShape.from_settings(settings, embedder.name)
         index = VectorIndex(settings, shape, create=create)
+        shape = index.shape
         folder = Path(settings.index_dir)
         manifest = Manifest(folder / f"manifest-{shape.fingerprint()}.sqlite3")
         lexical = LexicalIndex.load(cls.lexical_folder(settings, shape))
@@ -50,6 +51,12 @@ class Store:
 
     def close(self) -> None:
         self.manifest.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def status(self) -> dict:
         records = [r for r in self.manifest.records().values() if r.status == "indexed"]
