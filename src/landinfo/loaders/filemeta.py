@@ -7,7 +7,7 @@ import re
 from .normalize import one_line
 
 _JUNK_VALUES = {"untitled", "unknown", "none", "null", "n/a", "title", "document", "dokument", "-", "()"}
-_EDITOR_PREFIX = re.compile(r"^(?:Microsoft (?:Word|PowerPoint|Excel) - |Microsoft Word - )", re.IGNORECASE)
+_EDITOR_PREFIX = re.compile(r"^Microsoft (?:Word|PowerPoint|Excel) - ", re.IGNORECASE)
 _FILE_NAME = re.compile(r"^[\w .()-]+\.(?:docx?|pdf|rtf|odt|indd|tmp|txt|html?|xlsx?|pptx?)$", re.IGNORECASE)
 _TEMPLATE_NAME = re.compile(r"^[A-ZÅÄÖ]?[a-zåäö]+(?:[A-ZÅÄÖ][a-zåäö]+)+\d*$")  # "ReferatLagrummet", "Normal1"
 
