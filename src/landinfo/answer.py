@@ -69,12 +69,14 @@ class Answer:
     timings: dict = field(default_factory=dict)
     filters: Filters | None = None
     mode: str = "extractive"
+    evidence: float = 0.0  # how well the best sentence matches the question; below the threshold -> refused
 
     def to_json(self) -> dict:
         return {
             "question": self.question, "language": self.language, "answer": self.text, "refused": self.refused,
             "citations": [c.to_json() for c in self.citations], "passages": [p.to_json() for p in self.passages],
             "warnings": list(self.warnings), "timings": self.timings, "mode": self.mode,
+            "evidence": round(float(self.evidence), 4),
             "filters": self.filters.to_json() if self.filters else None,
         }
 
@@ -118,7 +120,7 @@ def candidate_sentences(passages: list[Passage], limit_per_passage: int = 12) ->
         for start, end in spans[:limit_per_passage * 2]:
             text = passage.text[start:end]
             words = len(text.split())
-            if words < 4 or words > 90:
+            if words < 4 or words > 90 or _is_heading(text) or (passage.fictional and _is_disclaimer(text)):
                 continue
             out.append(Sentence(pi, text, start, end))
     return out
@@ -127,8 +129,10 @@ def candidate_sentences(passages: list[Passage], limit_per_passage: int = 12) ->
 class ExtractiveAnswerer:
     """Picks the sentences of the retrieved passages that answer the question, and cites each."""
 
-    def __init__(self, embedder, max_sentences: int = 5, min_evidence: float = 0.80, stale_months: int = 24):
+    def __init__(self, embedder, max_sentences: int = 5, min_evidence: float = 0.80, stale_months: int = 24,
+                 shortlist: int = 24):
         self.embedder = embedder
+        self.shortlist = shortlist
         self.max_sentences = max_sentences
         self.min_evidence = min_evidence
         self.stale_months = stale_months
@@ -142,7 +146,7 @@ class ExtractiveAnswerer:
         q_tokens = set(lexical_query(question))
         overlap = np.array([_overlap(q_tokens, s.text) for s in sentences])
         prior = np.array([1.0 / (1.0 + 0.15 * s.passage_index) for s in sentences])
-        shortlist = np.argsort(-(overlap + 0.5 * prior))[:40]
+        shortlist = np.argsort(-(overlap + 0.5 * prior))[:self.shortlist]
         q_vec = self.embedder.embed_queries([question])[0]
         s_vecs = self.embedder.embed_passages([sentences[i].text for i in shortlist])
         sims = np.full(len(sentences), -1.0)
@@ -150,12 +154,13 @@ class ExtractiveAnswerer:
         score = np.where(sims > -1, sims + 0.08 * overlap + 0.02 * prior, -1.0)
         return sentences, score
 
-    def answer(self, question: str, language: str, passages: list[Passage]) -> tuple[str, list[Citation], bool, list[str]]:
+    def answer(self, question: str, language: str, passages: list[Passage]):
+        """(answer text, citations, refused, warnings, evidence)."""
         frame = FRAME.get(language, FRAME["en"])
         sentences, score = self.score(question, passages)
         best = float(score.max()) if len(score) else 0.0
         if not sentences or best < self.min_evidence:
-            return frame["refusal"], [], True, []
+            return frame["refusal"], [], True, [], best
         order = np.argsort(-score)
         chosen: list[int] = []
         for i in order:
@@ -164,7 +169,7 @@ class ExtractiveAnswerer:
             if any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
                 continue
             chosen.append(int(i))
-        return self._compose(frame, passages, sentences, chosen)
+        return self._compose(frame, passages, sentences, chosen) + (best,)
 
     def _compose(self, frame, passages, sentences, chosen):
         by_passage: dict[int, list[int]] = {}
@@ -233,6 +238,18 @@ def _source_order(p: Passage, first_sentence: int):
     rank = {"precedent": 0, "statute": 1, "treaty": 1, "case-summary": 2, "coi": 3}.get(p.doc_type, 4)
     newest_first = -int((p.date or "0").replace("-", "")[:8].ljust(8, "0")) if p.doc_type == "coi" else 0
     return (rank, newest_first, first_sentence)
+
+
+_DISCLAIMER = re.compile(r"fiktiv|fictional|påhittad|invented for training", re.I)
+
+
+def _is_heading(text: str) -> bool:
+    """A line without closing punctuation, e.g. a title or heading repeated at the top of a section."""
+    return "\n" not in text and text[-1:] not in ".!?:;\"”’)" and len(text.split()) < 16
+
+
+def _is_disclaimer(text: str) -> bool:
+    return bool(_DISCLAIMER.search(text))
 
 
 def _overlap(q_tokens: set[str], text: str) -> float:

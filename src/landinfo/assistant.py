@@ -33,7 +33,7 @@ class Assistant:
         language = detect_language(question)
         passages = self.retriever.retrieve(question, filters, k or self.settings.top_k, timings)
         t1 = time.perf_counter()
-        text, citations, refused, warnings = self.extractive.answer(question, language, passages[:6])
+        text, citations, refused, warnings, evidence = self.extractive.answer(question, language, passages[:6])
         mode = "extractive"
         if self.settings.llm_provider and not refused:
             llm_result = self._llm_answer(question, language, passages[:6])
@@ -47,7 +47,7 @@ class Assistant:
         timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         return Answer(question=question, language=language, text=text, refused=refused,
                       citations=tuple(citations), passages=tuple(passages), warnings=tuple(warnings),
-                      timings=timings, filters=filters, mode=mode)
+                      timings=timings, filters=filters, mode=mode, evidence=evidence)
 
     def _llm_answer(self, question: str, language: str, passages: list[Passage]):
         from .llm import LLMAnswerer
