@@ -1,0 +1,71 @@
+"""HTTP routes that serve indexed source documents by doc_id: the file itself, or its text with a passage marked.
+
+Nothing else on disk can be reached: the id is looked up in the manifest, never joined to a path.
+"""
+from __future__ import annotations
+
+import mimetypes
+from typing import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+
+from .errors import LandinfoError
+from .sources import SourceLibrary, parse_focus, render_document
+
+# The rendered text is inert: no scripts, nothing fetched, not embeddable elsewhere.
+_VIEW_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"}
+
+
+def doc_router(library: SourceLibrary, allowed: Callable[[Request], bool] = lambda request: True,
+               prefix: str = "/doc") -> APIRouter:
+    """Routes under `prefix`; `allowed(request)` says whether the requester is logged in."""
+    router = APIRouter()
+
+    def refuse(request: Request) -> Response | None:
+        if not allowed(request):
+            return PlainTextResponse("Log in first.", status_code=401)
+        return None
+
+    @router.get(prefix + "/{doc_id}/file")
+    def original(doc_id: str, request: Request):
+        denied = refuse(request)
+        if denied:
+            return denied
+        doc = library.get(doc_id)
+        if doc is None:
+            return PlainTextResponse("Not found.", status_code=404)
+        media = "application/pdf" if doc.is_pdf else "application/octet-stream"
+        if doc.path.suffix.lower() in (".txt", ".md", ".markdown"):
+            media = "text/plain; charset=utf-8"
+        disposition = "inline" if doc.is_pdf or media.startswith("text/") else "attachment"
+        return FileResponse(doc.path, media_type=media or mimetypes.guess_type(doc.path.name)[0],
+                            filename=doc.path.name, content_disposition_type=disposition, headers=_FILE_HEADERS)
+
+    @router.get(prefix + "/{doc_id}/view")
+    def view(doc_id: str, request: Request, u: str | None = None, p: str | None = None, q: str | None = None,
+             lang: str = "en"):
+        denied = refuse(request)
+        if denied:
+            return denied
+        doc = library.get(doc_id)
+        if doc is None:
+            return PlainTextResponse("Not found.", status_code=404)
+        try:
+            units = library.units(doc)
+        except LandinfoError as exc:
+            return PlainTextResponse(f"The document cannot be read: {exc}", status_code=500)
+        focus = parse_focus(u, p, q)
+        if focus is not None and focus.unit >= len(units):
+            focus = None
+        page = render_document(doc, units, focus, library.changed_since_indexed(doc),
+                               "sv" if lang == "sv" else "en", prefix)
+        return HTMLResponse(page, headers=_VIEW_HEADERS)
+
+    return router
