@@ -1,0 +1,29 @@
+"""landinfo feedback export [--out FILE] [--format jsonl|csv]"""
+from __future__ import annotations
+
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("feedback", help="case officers' ratings of answers given in the chat")
+    actions = p.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="write every rating collected so far")
+    export.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")
+    export.add_argument("--format", choices=["jsonl", "csv"], default=None,
+                        help="jsonl or csv (default: from the --out suffix, else jsonl)")
+    export.set_defaults(func=run)
+
+
+def run(args, settings) -> int:
+    from ..feedback import FeedbackStore, to_csv, to_jsonl
+
+    records = FeedbackStore(settings.feedback_dir).records()
+    fmt = args.format or ("csv" if args.out and args.out.lower().endswith(".csv") else "jsonl")
+    text = to_csv(records) if fmt == "csv" else to_jsonl(records)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        print(f"{len(records)} ratings written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

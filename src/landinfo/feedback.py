@@ -1,0 +1,103 @@
+"""Case officers' ratings of answers, one JSON object a line in feedback_dir/feedback.jsonl, kept on this machine."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .answer import Answer
+
+RATINGS = ("helpful", "wrong", "missing-source")
+CSV_COLUMNS = ("timestamp", "rating", "comment", "user", "question", "language", "refused", "answer",
+               "sources", "filters")
+
+
+class FeedbackStore:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.path = self.folder / "feedback.jsonl"
+        self._lock = threading.Lock()
+
+    def add(self, answer: Answer, rating: str, comment: str = "", user: str = "") -> dict:
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {', '.join(RATINGS)}")
+        record = {
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "rating": rating,
+            "comment": comment.strip(),
+            "user": user,
+            "question": answer.question,
+            "language": answer.language,
+            "refused": answer.refused,
+            "answer": answer.text,
+            "citations": [c.to_json() for c in answer.citations],
+            "filters": answer.filters.to_json() if answer.filters else None,
+            "mode": answer.mode,
+        }
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(line)
+        return record
+
+    def records(self) -> list[dict]:
+        """Every record, oldest first; a line damaged by a crash mid-write is skipped."""
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return out
+
+
+def to_csv(records: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        row = dict(record)
+        row["sources"] = "; ".join(_cited(c) for c in _first_per_marker(record.get("citations") or []))
+        row["filters"] = filter_summary(record.get("filters"))
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def to_jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def filter_summary(filters: dict | None) -> str:
+    """'country=Veldoria, type=coi, since=2024' from a Filters JSON object; '' when nothing is filtered."""
+    if not filters:
+        return ""
+    bits = []
+    for key, label in (("countries", "country"), ("doc_types", "type"), ("languages", "language")):
+        if filters.get(key):
+            bits.append(f"{label}={'|'.join(filters[key])}")
+    for key in ("since", "until"):
+        if filters.get(key):
+            bits.append(f"{key}={filters[key]}")
+    if filters.get("prefer_recent"):
+        bits.append("prefer recent")
+    return ", ".join(bits)
+
+
+def _first_per_marker(citations: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for c in citations:
+        if c.get("marker") not in seen:
+            seen.add(c.get("marker"))
+            out.append(c)
+    return out
+
+
+def _cited(c: dict) -> str:
+    where = f"p. {c['page']}" if c.get("page") else (c.get("section") or "").split(" > ")[-1]
+    return f"[{c.get('marker')}] {c.get('title') or c.get('source')}" + (f", {where}" if where else "")
