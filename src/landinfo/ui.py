@@ -1,0 +1,286 @@
+"""The browser UI: a case officer's research chat and a trainer's exercise, served on loopback by default.
+
+The only module (with its ui_* parts) that imports gradio. One Backend (one Assistant) per process.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from starlette.routing import Mount
+
+from .answer import Answer
+from .export import answer_to_docx, answer_to_markdown
+from .records import DOC_TYPES, Filters
+from .settings import Settings
+from .ui_backend import Backend, NotReady, load_users
+from .ui_docs import doc_router
+from .ui_render import answer_markdown, no_index_html, sources_panel, status_html, stream_cuts
+from .ui_style import COPY_JS, CSS, HEAD
+from .ui_text import t
+from .ui_trainer import build_trainer
+
+LANGUAGES = {"English": "en", "Svenska": "sv"}
+_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as typing, too little to slow work
+
+
+class Labels:
+    """Components whose words change with the UI language: (component, {attribute: text key})."""
+
+    def __init__(self):
+        self.items: list[tuple[gr.components.Component, dict]] = []
+
+    def add(self, component, **attributes):
+        self.items.append((component, attributes))
+        return component
+
+    @property
+    def components(self) -> list:
+        return [c for c, _ in self.items]
+
+    def updates(self, ui: str) -> list:
+        return [gr.update(**{attr: t(ui, key) for attr, key in attrs.items()}) for _, attrs in self.items]
+
+
+def _brand(ui: str) -> str:
+    return (f'<div class="brand"><span class="brand-name">{t(ui, "app_title")}</span>'
+            f'<span class="brand-sub">{t(ui, "app_subtitle")}</span></div>')
+
+
+def _type_choices(ui: str, present: list[str] | None = None) -> list[tuple[str, str]]:
+    return [(t(ui, "type_" + d), d) for d in DOC_TYPES if present is None or d in present]
+
+
+def _filters(ui: str, countries, doc_types, languages, since, until, prefer_recent) -> Filters:
+    dates = []
+    for value in (since, until):
+        value = (value or "").strip()
+        if value and not _DATE.fullmatch(value):
+            gr.Warning(t(ui, "bad_date", value=value))
+            value = ""
+        dates.append(value)
+    return Filters(countries=tuple(countries or ()), doc_types=tuple(doc_types or ()),
+                   languages=tuple(languages or ()), since=dates[0], until=dates[1], prefer_recent=bool(prefer_recent))
+
+
+class Exports:
+    """Markdown and Word files of answers, written where gradio can hand them out as downloads."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="landinfo-export-"))
+
+    def write(self, answer: Answer) -> tuple[str, str]:
+        stem = self.folder / f"landinfo-answer-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        markdown = stem.with_suffix(".md")
+        markdown.write_text(answer_to_markdown(answer), encoding="utf-8")
+        docx = stem.with_suffix(".docx")
+        answer_to_docx(answer, str(docx))
+        return str(markdown), str(docx)
+
+
+def build(backend: Backend) -> gr.Blocks:
+    settings = backend.settings
+    exports = Exports()
+    labels = Labels()
+    with gr.Blocks(title="Landinfo", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
+        ui_lang = gr.State("en")
+        answers = gr.State([])
+        with gr.Row(elem_id="topbar"):
+            brand = gr.HTML(_brand("en"), elem_id="brand", scale=2, min_width=300)
+            status = gr.HTML("", elem_id="corpus-status", scale=3, min_width=300)
+            language = gr.Radio(list(LANGUAGES), value="English", show_label=False, container=False,
+                                elem_id="ui-language", scale=0, min_width=190)
+        banner = gr.HTML("", elem_id="no-index", visible=False)
+        with gr.Tabs():
+            with gr.Tab(t("en", "tab_officer"), id="officer") as officer_tab:
+                labels.add(officer_tab, label="tab_officer")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2, min_width=240, elem_id="filters"):
+                        filters_title = gr.Markdown(f"### {t('en', 'filters')}")
+                        country = labels.add(gr.Dropdown([], multiselect=True, label=t("en", "country"),
+                                                         elem_id="filter-country"), label="country")
+                        doc_type = labels.add(gr.Dropdown(_type_choices("en"), multiselect=True,
+                                                          label=t("en", "doc_type"), elem_id="filter-type"),
+                                              label="doc_type")
+                        doc_language = labels.add(gr.CheckboxGroup([("Svenska", "sv"), ("English", "en")],
+                                                                   label=t("en", "language"),
+                                                                   elem_id="filter-language"), label="language")
+                        since = labels.add(gr.Textbox(label=t("en", "since"), placeholder=t("en", "date_placeholder"),
+                                                      elem_id="filter-since"),
+                                           label="since", placeholder="date_placeholder")
+                        until = labels.add(gr.Textbox(label=t("en", "until"), placeholder=t("en", "date_placeholder"),
+                                                      elem_id="filter-until"),
+                                           label="until", placeholder="date_placeholder")
+                        prefer_recent = labels.add(gr.Checkbox(label=t("en", "prefer_recent"), elem_id="filter-recent"),
+                                                   label="prefer_recent")
+                        clear_filters = labels.add(gr.Button(t("en", "clear_filters"), size="sm"), value="clear_filters")
+                    with gr.Column(scale=5, min_width=420):
+                        chatbot = gr.Chatbot(show_label=False, elem_id="chat", height=600, buttons=["copy"],
+                                             feedback_options=None, layout="panel")
+                        with gr.Row():
+                            question = labels.add(gr.Textbox(show_label=False, placeholder=t("en", "question_placeholder"),
+                                                             lines=2, max_lines=8, scale=8, elem_id="question",
+                                                             autofocus=True),
+                                                  placeholder="question_placeholder")
+                            ask = labels.add(gr.Button(t("en", "ask"), variant="primary", scale=1, min_width=90,
+                                                       elem_id="ask"), value="ask")
+                        with gr.Row(elem_id="export-row"):
+                            copy = labels.add(gr.Button(t("en", "copy"), size="sm", interactive=False, elem_id="copy",
+                                                        min_width=0, scale=2), value="copy")
+                            markdown_file = labels.add(gr.DownloadButton(t("en", "markdown"), size="sm", interactive=False,
+                                                                         elem_id="download-md", min_width=0, scale=1),
+                                                       label="markdown")
+                            docx_file = labels.add(gr.DownloadButton(t("en", "docx"), size="sm", interactive=False,
+                                                                     elem_id="download-docx", min_width=0, scale=1),
+                                                   label="docx")
+                            new_chat = labels.add(gr.Button(t("en", "new_conversation"), size="sm", elem_id="new-chat",
+                                                            min_width=0, scale=1), value="new_conversation")
+                        copy_text = gr.Textbox(visible=False)
+                        with gr.Column(elem_id="feedback"):
+                            feedback_prompt = gr.Markdown(f"**{t('en', 'feedback_prompt')}**")
+                            with gr.Row(elem_id="feedback-row"):
+                                comment = labels.add(gr.Textbox(show_label=False, scale=5, container=False,
+                                                                placeholder=t("en", "comment_placeholder"),
+                                                                elem_id="feedback-comment"),
+                                                     placeholder="comment_placeholder")
+                                helpful = labels.add(gr.Button(t("en", "helpful"), size="sm", elem_id="rate-helpful",
+                                                               min_width=0, scale=1), value="helpful")
+                                wrong = labels.add(gr.Button(t("en", "wrong"), size="sm", elem_id="rate-wrong",
+                                                             min_width=0, scale=1), value="wrong")
+                                missing = labels.add(gr.Button(t("en", "missing_source"), size="sm",
+                                                               elem_id="rate-missing", min_width=0, scale=1),
+                                                     value="missing_source")
+                            feedback_status = gr.Markdown("", elem_id="feedback-status")
+                    with gr.Column(scale=5, min_width=420):
+                        sources_title = gr.Markdown(f"### {t('en', 'sources')}")
+                        sources = gr.HTML(sources_panel([], "en", settings.stale_months, None), elem_id="sources-panel")
+            with gr.Tab(t("en", "tab_trainer"), id="trainer") as trainer_tab:
+                labels.add(trainer_tab, label="tab_trainer")
+                trainer = build_trainer(backend, labels, ui_lang)
+
+        filter_inputs = [country, doc_type, doc_language, since, until, prefer_recent]
+
+        def respond(text, history, past, ui, *filter_values):
+            text = (text or "").strip()
+            if not text:
+                yield (gr.skip(),) * 8
+                return
+            filters = _filters(ui, *filter_values)
+            history = list(history or []) + [{"role": "user", "content": text},
+                                             {"role": "assistant", "content": f"*{t(ui, 'searching')}*"}]
+            yield history, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), ""
+            try:
+                answer = backend.ask(text, None if filters.is_empty() and not filters.prefer_recent else filters)
+            except NotReady as exc:
+                history[-1] = {"role": "assistant", "content": no_index_html(str(exc), ui)}
+                yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                return
+            past = list(past or []) + [answer]
+            turn = len(past)
+            for cut in stream_cuts(answer.text)[:-1]:
+                history[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, ui, upto=cut)}
+                yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                time.sleep(_STREAM_PAUSE)
+            history[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, ui)}
+            md_path, docx_path = exports.write(answer)
+            panel = sources_panel(past, ui, settings.stale_months, backend.library)
+            yield (history, panel, past, gr.skip(), gr.update(value=md_path, interactive=True),
+                   gr.update(value=docx_path, interactive=True), answer_to_markdown(answer), "")
+
+        outputs = [chatbot, sources, answers, question, markdown_file, docx_file, copy_text, feedback_status]
+        for trigger in (question.submit, ask.click):
+            trigger(respond, [question, chatbot, answers, ui_lang, *filter_inputs], outputs,
+                    concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="hidden")
+        copy_text.change(lambda text: gr.update(interactive=bool(text)), copy_text, copy)
+        copy.click(lambda text, ui: gr.Info(t(ui, "copied")), [copy_text, ui_lang], None, js=COPY_JS)
+
+        def new_conversation(ui):
+            return [], [], sources_panel([], ui, settings.stale_months, None), None, None, "", ""
+        conversation_outputs = [chatbot, answers, sources, markdown_file, docx_file, copy_text, feedback_status]
+        new_chat.click(new_conversation, ui_lang, conversation_outputs)
+        chatbot.clear(new_conversation, ui_lang, conversation_outputs)
+        clear_filters.click(lambda: ([], [], [], "", "", False), None, filter_inputs)
+
+        def rate(rating, note, past, ui, request: gr.Request):
+            if not past:
+                return gr.skip(), t(ui, "feedback_nothing")
+            backend.feedback.add(past[-1], rating, note or "", getattr(request, "username", "") or "")
+            label = {"helpful": t(ui, "helpful"), "wrong": t(ui, "wrong"), "missing-source": t(ui, "missing_source")}
+            return "", t(ui, "feedback_saved", rating=label[rating])
+        for button, rating in ((helpful, "helpful"), (wrong, "wrong"), (missing, "missing-source")):
+            button.click(_rater(rate, rating), [comment, answers, ui_lang], [comment, feedback_status])
+
+        def refresh(ui, past):
+            corpus = backend.corpus()
+            present = sorted(corpus["types"]) if corpus else None
+            countries = sorted(corpus["countries"]) if corpus else []
+            return (status_html(corpus, backend.problem, ui),
+                    gr.update(value=no_index_html(backend.problem, ui), visible=bool(backend.problem)),
+                    gr.update(choices=countries), gr.update(choices=_type_choices(ui, present)),
+                    sources_panel(past or [], ui, settings.stale_months, backend.library))
+        refresh_outputs = [status, banner, country, doc_type, sources]
+        demo.load(refresh, [ui_lang, answers], refresh_outputs)
+
+        def switch(choice, past, exercise):
+            ui = LANGUAGES.get(choice, "en")
+            return (ui, _brand(ui), f"### {t(ui, 'filters')}", f"### {t(ui, 'sources')}",
+                    f"**{t(ui, 'feedback_prompt')}**",
+                    *refresh(ui, past), *labels.updates(ui), *trainer.relabel(ui, exercise))
+        language.change(switch, [language, answers, trainer.state],
+                        [ui_lang, brand, filters_title, sources_title, feedback_prompt, *refresh_outputs, *labels.components,
+                         *trainer.relabel_outputs])
+    return demo
+
+
+def _rater(rate, rating: str):
+    def handler(note, past, ui, request: gr.Request):
+        return rate(rating, note, past, ui, request)
+    return handler
+
+
+def create_app(settings: Settings, backend: Backend | None = None) -> tuple[FastAPI, Backend]:
+    """The FastAPI app: document routes, then the gradio UI mounted at /, with a login when users are set."""
+    backend = backend or Backend(settings)
+    users = load_users(settings)
+    demo = build(backend)
+    demo.queue(default_concurrency_limit=settings.concurrency)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    mounted: dict = {}
+
+    def logged_in(request: Request) -> bool:
+        if not users:
+            return True
+        ui_app = mounted["app"]
+        token = (request.cookies.get(f"access-token-{ui_app.cookie_id}")
+                 or request.cookies.get(f"access-token-unsecure-{ui_app.cookie_id}"))
+        return token is not None and token in ui_app.tokens
+
+    app.include_router(doc_router(backend.library, logged_in))
+    gr.mount_gradio_app(app, demo, path="/", auth=users or None, auth_message="Landinfo",
+                        server_name=settings.host, server_port=settings.port, footer_links=[],
+                        run_history=False, ssr_mode=False, mcp_server=False, show_error=True,
+                        theme=gr.themes.Default(primary_hue="blue", secondary_hue="slate",
+                                                font=["system-ui", "Segoe UI", "Roboto", "sans-serif"]),
+                        css=CSS, head=HEAD)
+    mounted["app"] = next(route.app for route in app.routes if isinstance(route, Mount))
+    return app, backend
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    app, backend = create_app(settings)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not load_users(settings):
+        print(f"landinfo: warning: listening on {settings.host} without a login; set --auth-file or LANDINFO_USERS",
+              file=sys.stderr)
+    threading.Thread(target=backend.warm_up, name="warm-up", daemon=True).start()
+    print(f"landinfo: serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -1,0 +1,203 @@
+"""Answers, source cards and corpus status as the HTML and Markdown the browser UI shows (no gradio here)."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from .answer import Answer, Citation
+from .feedback import filter_summary
+from .records import Passage
+from .sources import Focus, SourceLibrary, highlight, text_link
+from .ui_text import t
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_CONTEXT = 260  # characters of the passage shown around the quoted part of a card
+
+
+def card_id(turn: int | str, marker: int) -> str:
+    return f"t{turn}-s{marker}"
+
+
+def link_markers(text: str, turn: int, markers: set[int]) -> str:
+    """Turn each [n] of a cited source into a link to its card in the sources panel."""
+    def link(match: re.Match) -> str:
+        n = int(match.group(1))
+        if n not in markers:
+            return match.group(0)
+        return f'<a class="cite" href="#{card_id(turn, n)}" data-card="{card_id(turn, n)}">[{n}]</a>'
+    return _MARKER.sub(link, text)
+
+
+def stream_cuts(text: str) -> list[int]:
+    """Offsets at which a partly shown answer still reads well: after each cited sentence and each line."""
+    cuts = {m.end() for m in _MARKER.finditer(text)} | {m.start() for m in re.finditer("\n", text)}
+    return sorted(c for c in cuts if 0 < c < len(text)) + [len(text)]
+
+
+def answer_markdown(answer: Answer, turn: int, ui: str, upto: int | None = None) -> str:
+    """The chat message of an answer: text with linked markers, warnings, the filters used, timing."""
+    text = answer.text if upto is None else answer.text[:upto]
+    if answer.refused:
+        body = f'<div class="refusal">{html.escape(text)}</div>'
+    else:
+        body = link_markers(text, turn, {c.marker for c in answer.citations})
+    if upto is not None and upto < len(answer.text):
+        return body + " ▍"
+    parts = [body]
+    parts += [f"> ⚠ {w}" for w in dict.fromkeys(answer.warnings)]
+    summary = filter_summary(answer.filters.to_json() if answer.filters else None) or t(ui, "no_filters")
+    seconds = (answer.timings.get("total_ms") or 0) / 1000
+    parts.append(f'<div class="answer-meta">{t(ui, "filters_line")}: {html.escape(summary)} · '
+                 f'{t(ui, "timing", passages=len(answer.passages), seconds=seconds)}</div>')
+    return "\n\n".join(parts)
+
+
+def months_old(iso: str, today: date | None = None) -> int | None:
+    parts = [int(p) for p in (iso or "").split("-")[:2] if p.isdigit()]
+    if not parts:
+        return None
+    today = today or date.today()
+    return (today.year - parts[0]) * 12 + today.month - (parts[1] if len(parts) > 1 else 6)
+
+
+def _badges(p: Passage, ui: str, stale_months: int, today: date | None) -> str:
+    bits = [f'<span class="badge type type-{html.escape(p.doc_type)}">{t(ui, "type_" + p.doc_type)}</span>']
+    if p.country:
+        bits.append(f'<span class="fact">{html.escape(p.country)}</span>')
+    bits.append(f'<span class="fact">{html.escape(p.date or t(ui, "undated"))}</span>')
+    age = months_old(p.date, today)
+    if p.doc_type == "coi" and age is not None and age > stale_months:
+        bits.append(f'<span class="badge stale" title="{html.escape(t(ui, "stale_tip", limit=stale_months))}">'
+                    f'{t(ui, "stale", months=age)}</span>')
+    where = t(ui, "page", page=p.page) if p.page else (p.section.split(" > ")[-1] if p.section else "")
+    if where:
+        bits.append(f'<span class="fact where">{html.escape(where)}</span>')
+    if p.fictional:
+        bits.append(f'<span class="badge fictional">{t(ui, "fictional")}</span>')
+    return " ".join(bits)
+
+
+def _excerpt(text: str, quotes: list[tuple[int, int]]) -> str:
+    """The passage around its quoted parts, marked, paragraphs closer together than blank lines would set them."""
+    return re.sub(r"\n\s*\n", '<span class="gap"></span>', _excerpt_html(text, quotes))
+
+
+def _excerpt_html(text: str, quotes: list[tuple[int, int]]) -> str:
+    if not quotes or len(text) <= 2 * _CONTEXT + max(e - s for s, e in quotes):
+        return highlight(text, (0, len(text)), quotes) if quotes else html.escape(text)
+    start = max(0, min(s for s, _ in quotes) - _CONTEXT)
+    end = min(len(text), max(e for _, e in quotes) + _CONTEXT)
+    if start > 0:
+        start = text.find(" ", start) + 1 or start
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > 0 else end
+    shifted = [(s - start, e - start) for s, e in quotes]
+    return ("… " if start else "") + highlight(text[start:end], None, shifted) + (" …" if end < len(text) else "")
+
+
+def _links(library: SourceLibrary | None, p: Passage, quotes: list[tuple[int, int]], ui: str) -> str:
+    """'Open PDF at p. N' (the browser's viewer) and the text view with the passage marked; text view only otherwise."""
+    doc = library.get(p.doc_id) if library is not None and p.doc_id else None
+    if doc is None:
+        return ""
+    unit = library.locate(p)
+    focus = None
+    if unit is not None:
+        focus = Focus(unit, (p.start, p.end), tuple((p.start + s, p.start + e) for s, e in quotes))
+    view = text_link(p.doc_id, focus, ui)
+    if doc.is_pdf:
+        links = [_a(library.link(p.doc_id, p.page), t(ui, "open_pdf", page=p.page or 1)),
+                 _a(view, t(ui, "text_view"), "secondary")]
+    else:
+        links = [_a(view, t(ui, "open_doc"))]
+    return '<div class="links">' + " ".join(links) + "</div>"
+
+
+def _a(href: str, label: str, kind: str = "") -> str:
+    return (f'<a class="{("open " + kind).strip()}" href="{html.escape(href)}" target="_blank" rel="noopener">'
+            f"{html.escape(label)} ↗</a>")
+
+
+def source_card(p: Passage, marker: int | None, citations: list[Citation], ui: str, stale_months: int,
+                library: SourceLibrary | None, turn: int = 0, today: date | None = None) -> str:
+    quotes = [(c.start - p.start, c.end - p.start) for c in citations
+              if 0 <= c.start - p.start < c.end - p.start <= len(p.text)]
+    anchor = f' id="{card_id(turn, marker)}"' if marker is not None else ""
+    number = f'<span class="marker">{marker}</span>' if marker is not None else ""
+    publisher = f'<div class="publisher">{html.escape(p.publisher)}</div>' if p.publisher else ""
+    return (f'<article class="card{" cited" if citations else ""}"{anchor}>'
+            f'<div class="card-head">{number}<div class="card-title">{html.escape(p.title or p.source)}</div></div>'
+            f'<div class="facts">{_badges(p, ui, stale_months, today)}</div>{publisher}'
+            f'<blockquote class="passage">{_excerpt(p.text, quotes)}</blockquote>'
+            f'{_links(library, p, quotes, ui)}<div class="source-path">{html.escape(p.source)}</div></article>')
+
+
+def turn_sources(answer: Answer, turn: int | str, ui: str, stale_months: int, library: SourceLibrary | None,
+                 open_: bool = True, today: date | None = None, heading: bool = True) -> str:
+    """The cards of one answer: its cited sources, or the closest passages when it refused."""
+    by_id = {p.id: p for p in answer.passages}
+    cards = []
+    markers: dict[int, list[Citation]] = {}
+    for c in answer.citations:
+        markers.setdefault(c.marker, []).append(c)
+    for marker, cites in sorted(markers.items()):
+        passage = by_id.get(cites[0].passage_id)
+        if passage is not None:
+            cards.append(source_card(passage, marker, cites, ui, stale_months, library, turn, today))
+    cited_ids = {c.passage_id for c in answer.citations}
+    rest = [p for p in answer.passages if p.id not in cited_ids]
+    if answer.refused:
+        cards.append(f'<div class="closest-label">{t(ui, "closest")}</div>')
+        cards += [source_card(p, None, [], ui, stale_months, library, turn, today) for p in rest[:3]]
+        rest = rest[3:]
+    if rest:
+        items = "".join(f"<li>{_other(p, ui, library)}</li>" for p in rest)
+        cards.append(f'<details class="others"><summary>{t(ui, "other_passages", n=len(rest))}</summary>'
+                     f"<ul>{items}</ul></details>")
+    if not heading:
+        return "".join(cards)
+    head = (f'<summary class="turn-head"><span class="turn-n">{t(ui, "question_n", n=turn)}</span> '
+            f'{html.escape(answer.question)}</summary>')
+    return f'<details class="turn" id="t{turn}"{" open" if open_ else ""}>{head}{"".join(cards)}</details>'
+
+
+def _other(p: Passage, ui: str, library: SourceLibrary | None) -> str:
+    where = t(ui, "page", page=p.page) if p.page else (p.section.split(" > ")[-1] if p.section else "")
+    label = " · ".join(html.escape(b) for b in (p.title or p.source, p.date, where) if b)
+    if library is None or not p.doc_id:
+        return label
+    unit = library.locate(p)
+    href = library.link(p.doc_id, p.page, Focus(unit, (p.start, p.end)) if unit is not None else None, ui)
+    return f'<a href="{html.escape(href)}" target="_blank" rel="noopener">{label}</a>'
+
+
+def sources_panel(answers: list[Answer], ui: str, stale_months: int, library: SourceLibrary | None,
+                  keep: int = 8) -> str:
+    """Every recent answer's sources, newest first and open; older ones folded but still reachable by marker."""
+    if not answers:
+        return f'<div class="sources-empty">{t(ui, "sources_empty")}</div>'
+    first = max(1, len(answers) - keep + 1)
+    turns = [turn_sources(answers[n - 1], n, ui, stale_months, library, open_=(n == len(answers)))
+             for n in range(len(answers), first - 1, -1)]
+    return '<div class="sources">' + "".join(turns) + "</div>"
+
+
+def status_html(corpus: dict | None, problem: str, ui: str) -> str:
+    if corpus is None:
+        if not problem:
+            return f'<div class="status loading">{t(ui, "status_loading")}</div>'
+        return ""
+    countries = ", ".join(f"{html.escape(c)} ({n})" for c, n in sorted(corpus["countries"].items()))
+    bits = [t(ui, "status_docs", documents=corpus["documents"]),
+            f'{t(ui, "status_countries")}: {countries or "—"}',
+            f'{t(ui, "status_newest")}: {html.escape(corpus["newest_coi"] or corpus["newest"] or "—")}',
+            f'{t(ui, "status_model")}: <code>{html.escape(corpus["model"])}</code>']
+    return '<div class="status">' + ' <span class="sep">·</span> '.join(bits) + "</div>"
+
+
+def no_index_html(problem: str, ui: str) -> str:
+    if not problem:
+        return ""
+    return (f'<div class="no-index"><strong>{t(ui, "no_index")}</strong> {t(ui, "no_index_hint")}'
+            f'<pre>landinfo ingest corpus/</pre><div class="detail">{html.escape(problem)}</div></div>')

@@ -1,0 +1,57 @@
+"""The server side of the browser UI without a browser: users, a missing index, corpus status, quiet logs."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from conftest import DEMO_CORPUS
+from landinfo.errors import LandinfoError
+from landinfo.ingest import ingest
+from landinfo.settings import Settings
+from landinfo.ui_backend import Backend, NotReady, load_users
+
+
+def test_users_come_from_the_auth_file_and_the_environment(tmp_path):
+    users = tmp_path / "users.txt"
+    users.write_text("# shared deployment\nanna:correct horse\n\n bo : pass:with:colons\n", encoding="utf-8")
+    settings = Settings(auth_file=users)
+    assert load_users(settings, {"LANDINFO_USERS": "carl:x1, dina:y2"}) == [
+        ("anna", "correct horse"), ("bo", "pass:with:colons"), ("carl", "x1"), ("dina", "y2")]
+    assert load_users(Settings(), {}) == []
+    users.write_text("anna\n", encoding="utf-8")
+    with pytest.raises(LandinfoError, match=r"users.txt:1: expected 'user:password'"):
+        load_users(settings, {})
+    with pytest.raises(LandinfoError, match="cannot read"):
+        load_users(Settings(auth_file=tmp_path / "missing.txt"), {})
+
+
+def test_without_an_index_the_backend_says_what_to_run(fake_settings):
+    backend = Backend(fake_settings)
+    assert not backend.ready() and backend.corpus() is None
+    assert "landinfo ingest corpus/" in backend.problem
+    with pytest.raises(NotReady):
+        backend.ask("Anything?", None)
+
+
+@pytest.fixture
+def demo_fake(fake_settings):
+    ingest(DEMO_CORPUS, fake_settings, progress=False)
+    return fake_settings
+
+
+def test_corpus_status_counts_documents_countries_and_newest_coi(demo_fake):
+    corpus = Backend(demo_fake).corpus()
+    assert corpus["documents"] == 7 and corpus["countries"] == {"Kestrania": 1, "Veldoria": 6}
+    assert corpus["newest_coi"] == "2026-04-14" and corpus["model"] == "fake-hash-256"
+
+
+@pytest.mark.parametrize("log_answers", [False, True])
+def test_questions_and_answers_reach_the_log_only_when_asked_to(demo_fake, caplog, log_answers):
+    backend = Backend(demo_fake.model_copy(update={"log_answers": log_answers}))
+    with caplog.at_level(logging.INFO, logger="landinfo"):
+        answer = backend.ask("Which journalists were detained in Castrelle?", None)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "answered in" in logged
+    assert ("detained in Castrelle" in logged) is log_answers
+    assert (answer.text[:40] in logged) is log_answers
