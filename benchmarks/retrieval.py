@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from landinfo.evaluate.metrics import hit_at, ndcg_at, recall_at, reciprocal_rank
-from landinfo.evaluate.questionset import load_question_set
+from landinfo.evaluate.questionset import load_question_set, source_matches
 from landinfo.retrieve import Retriever
 from landinfo.settings import Settings
 from landinfo.store import Store
@@ -46,7 +46,9 @@ def evaluate(retriever: Retriever, questions, k: int = 10) -> dict:
         result = {"passages": [p.to_json() for p in passages]}
         rows.append({"q": q, "ms": ms, "r5": recall_at(q, result, 5), "r10": recall_at(q, result, 10),
                      "hit10": hit_at(q, result, 10), "mrr": reciprocal_rank(q, result, 10),
-                     "ndcg": ndcg_at(q, result, 10), "rank1": reciprocal_rank(q, result, 1)})
+                     "ndcg": ndcg_at(q, result, 10), "rank1": reciprocal_rank(q, result, 1),
+                     "doc1": float(bool(passages) and any(source_matches(passages[0].source, e.source)
+                                                          for e in q.expected_sources))})
     return {"rows": rows}
 
 
@@ -56,7 +58,7 @@ def summarize(rows, group) -> dict:
         return {}
     mean = lambda key: sum(r[key] for r in picked) / len(picked)  # noqa: E731
     return {"n": len(picked), "recall@5": mean("r5"), "recall@10": mean("r10"), "MRR": mean("mrr"),
-            "nDCG@10": mean("ndcg"), "rank1": mean("rank1")}
+            "nDCG@10": mean("ndcg"), "rank1": mean("rank1"), "doc1": mean("doc1")}
 
 
 def latency(rows) -> tuple[float, float]:
@@ -80,8 +82,8 @@ def main(argv=None) -> int:
     warm.retrieve("warm-up query", None, 10)
     lines = [f"### {qset.name}: {len(questions)} answerable questions, {store.index.count()} chunks "
              f"({date.today()}, {platform.machine()}, {os.cpu_count()} cores)", "",
-             "| config | group | n | recall@5 | recall@10 | MRR | nDCG@10 | at rank 1 | p50 ms | p95 ms |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| config | group | n | recall@5 | recall@10 | MRR | nDCG@10 | passage at rank 1 | document at rank 1 "
+             "| p50 ms | p95 ms |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     results = {}
     for name in args.configs.split(","):
         retriever = Retriever(settings, store=store, **CONFIGS[name])
@@ -94,17 +96,18 @@ def main(argv=None) -> int:
             s = summarize(out["rows"], group)
             if s:
                 lines.append(f"| {name} | {group} | {s['n']} | {s['recall@5']:.2f} | {s['recall@10']:.2f} | "
-                             f"{s['MRR']:.2f} | {s['nDCG@10']:.2f} | {s['rank1']:.2f} | "
+                             f"{s['MRR']:.2f} | {s['nDCG@10']:.2f} | {s['rank1']:.2f} | {s['doc1']:.2f} | "
                              f"{p50:.0f} | {p95:.0f} |" if group == "all" else
                              f"| {name} | {group} | {s['n']} | {s['recall@5']:.2f} | {s['recall@10']:.2f} | "
-                             f"{s['MRR']:.2f} | {s['nDCG@10']:.2f} | {s['rank1']:.2f} | | |")
+                             f"{s['MRR']:.2f} | {s['nDCG@10']:.2f} | {s['rank1']:.2f} | {s['doc1']:.2f} | | |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.misses and "full" in results:
         for r in results["full"]["rows"]:
-            if r["r10"] is not None and r["r10"] < 1:
+            if r["r10"] is not None and (r["r10"] < 1 or (r["q"].kind == "exact-citation" and r["rank1"] < 1)):
                 q = r["q"]
-                print(f"MISS {q.id} [{q.kind}/{q.language}] r10={r['r10']:.2f} {q.question}", file=sys.stderr)
+                print(f"MISS {q.id} [{q.kind}/{q.language}] r10={r['r10']:.2f} rank1={r['rank1']:.0f} "
+                      f"doc1={r['doc1']:.0f} {q.question}", file=sys.stderr)
     if args.out:
         with open(args.out, "a", encoding="utf-8") as fh:
             fh.write(text + "\n")

@@ -17,12 +17,20 @@ from .references import Reference, parse_references, section_key
 from .settings import Settings
 from .store import Store
 
-_INSTRUMENT_WORDS = {
-    "refugee-convention": ("refugee", "1951", "refouler"),
-    "echr": ("european convention", "human rights", "echr", "europakonvention"),
-    "eu-charter": ("charter", "stadga"),
+# Words in a question that name an instrument, in either language (also genitive/compound forms).
+_INSTRUMENT_IN_QUERY = {
+    "refugee-convention": re.compile(r"refugee convention|1951 convention|geneva convention|flyktingkonvention|genèvekonvention", re.I),
+    "echr": re.compile(r"echr|european convention|europakonvention|ekmr", re.I),
+    "eu-charter": re.compile(r"charter|stadgan|rättighetsstadga", re.I),
+    "dublin": re.compile(r"dublin", re.I),
+    "qualification-regulation": re.compile(r"qualification regulation|skyddsgrundsförordning|2024/1347", re.I),
+}
+_INSTRUMENT_WORDS = {  # matched against a document's title and file name
+    "refugee-convention": ("status of refugees", "refugee convention"),
+    "echr": ("convention on human rights", "protection of human rights and fundamental freedoms"),
+    "eu-charter": ("charter of fundamental rights",),
     "dublin": ("dublin", "604/2013"),
-    "qualification-regulation": ("2024/1347", "qualification", "subsidiary"),
+    "qualification-regulation": ("2024/1347", "qualification"),
 }
 _ARTICLE_IN_SECTION = re.compile(r"(?:article|artikel)\s+(\d+[a-z]?)", re.I)
 
@@ -33,12 +41,15 @@ class Weights:
 
     rrf_k: float = 60.0
     dense: float = 1.0
-    lexical: float = 1.0
+    lexical: float = 1.4
     reference_section: float = 1.0
     reference_document: float = 0.5
-    country_match: float = 0.004
-    country_mismatch: float = 0.006
+    country_match: float = 0.01
+    country_mismatch: float = 0.01
     per_document: int = 3
+    per_language: bool = True
+    fusion: str = "score"  # "rrf" (reciprocal rank) or "score" (min-max scaled scores)
+    score_scale: float = 0.03  # brings scaled scores to the size of RRF scores, so bonuses keep their meaning
     recent_halflife_years: float = 4.0
 
 
@@ -143,17 +154,18 @@ class Retriever:
         allowed = table.allowed(filters)
         n = self.settings.candidates
         scores: dict[int, float] = {}
+        languages = self._languages(table, filters)
         if self.use_dense:
             vector = self.store.embedder.embed_queries([query])[0]
-            for rank, (cid, _sim) in enumerate(self.store.index.query(vector, n, filters)):
-                i = table.row.get(cid)
-                if i is not None:
-                    scores[i] = scores.get(i, 0.0) + self.weights.dense / (self.weights.rrf_k + rank + 1)
+            for language, weight in languages:
+                hits = self.store.index.query(vector, n, _with_language(filters, language))
+                self._fuse(scores, table, hits, self.weights.dense * weight)
         if self.use_lexical and self.store.lexical is not None:
-            for rank, (cid, _s) in enumerate(self.store.lexical.top(lexical_query(query), n, allowed)):
-                i = table.row.get(cid)
-                if i is not None:
-                    scores[i] = scores.get(i, 0.0) + self.weights.lexical / (self.weights.rrf_k + rank + 1)
+            tokens = lexical_query(query)
+            for language, weight in languages:
+                mask = allowed if language is None else _and(allowed, table.language == language)
+                hits = self.store.lexical.top(tokens, n, mask)
+                self._fuse(scores, table, hits, self.weights.lexical * weight)
         referenced_docs: set[str] = set()
         if self.use_references:
             referenced_docs = self._reference_boost(query, table, scores, allowed)
@@ -168,6 +180,30 @@ class Retriever:
             timings["retrieve_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         return passages
 
+    def _languages(self, table: _Table, filters: Filters | None) -> list[tuple[str | None, float]]:
+        """One ranked list per document language, so answers in the other language are not crowded out."""
+        if not self.weights.per_language or (filters is not None and filters.languages):
+            return [(None, 1.0)]
+        present = sorted({lang for lang in table.language if lang})
+        return [(lang, 1.0) for lang in present] or [(None, 1.0)]
+
+    def _fuse(self, scores: dict[int, float], table: _Table, hits, weight: float) -> None:
+        if not hits:
+            return
+        if self.weights.fusion == "rrf":
+            for rank, (cid, _score) in enumerate(hits):
+                i = table.row.get(cid)
+                if i is not None:
+                    scores[i] = scores.get(i, 0.0) + weight / (self.weights.rrf_k + rank + 1)
+            return
+        # Score fusion: each list's scores scaled to [0, 1] by its best and its n-th hit.
+        top, floor = hits[0][1], hits[-1][1]
+        span = (top - floor) or 1.0
+        for cid, score in hits:
+            i = table.row.get(cid)
+            if i is not None:
+                scores[i] = scores.get(i, 0.0) + weight * self.weights.score_scale * (score - floor) / span
+
     def _reference_boost(self, query: str, table: _Table, scores: dict[int, float],
                          allowed: np.ndarray | None) -> set[str]:
         referenced_docs: set[str] = set()
@@ -175,26 +211,39 @@ class Retriever:
         if not refs:
             return referenced_docs
         ok = (lambda i: True) if allowed is None else (lambda i: bool(allowed[i]))
+        names_document = any(r.kind in ("mig", "case_number", "case_name", "ecthr_application") for r in refs)
         for ref in refs:
+            if ref.kind == "article" and not ref.instrument:
+                named = [name for name, pattern in _INSTRUMENT_IN_QUERY.items() if pattern.search(query)]
+                if len(named) == 1:
+                    ref = replace(ref, instrument=named[0])
             if ref.kind in ("section", "article"):
                 rows = [i for i in range(len(table.ids)) if ok(i) and _section_matches(ref, table, i)]
+                # Without a named instrument every "Article 3" matches: let the other signals choose.
+                weight = self.weights.reference_section if ref.instrument or ref.kind == "section" else 0.01
+                if names_document:
+                    # "Article 6 ECHR in MIG 2009:30": the question is about the judgment citing it.
+                    weight = min(weight, self.weights.reference_document * 0.5)
                 for i in rows:
-                    scores[i] = scores.get(i, 0.0) + self.weights.reference_section
-                    referenced_docs.add(table.metas[i].get("doc_id", ""))
-            else:
-                key = ref.key.lower()
-                for doc, doc_refs in table.doc_refs.items():
-                    if key in doc_refs or (ref.kind == "case_name" and _case_name_in(key, doc_refs)):
-                        referenced_docs.add(doc)
-                        rows = [i for i in table.by_doc[doc] if ok(i)]
-                        if not rows:
-                            continue
-                        best = max(rows, key=lambda i: scores.get(i, 0.0))
-                        if scores.get(best, 0.0) == 0.0:
-                            best = rows[0]
-                        for i in rows:
-                            bonus = self.weights.reference_document * (1.0 if i == best else 0.5)
-                            scores[i] = scores.get(i, 0.0) + bonus
+                    scores[i] = scores.get(i, 0.0) + weight
+                    if weight >= self.weights.reference_section or names_document:
+                        referenced_docs.add(table.metas[i].get("doc_id", ""))
+                continue
+            key = ref.key.lower()
+            docs = {doc for doc, doc_refs in table.doc_refs.items() if key in doc_refs}
+            if not docs and ref.kind == "case_name":
+                docs = {doc for doc, doc_refs in table.doc_refs.items() if _case_name_in(key, doc_refs)}
+            for doc in docs:
+                referenced_docs.add(doc)
+                rows = [i for i in table.by_doc[doc] if ok(i)]
+                if not rows:
+                    continue
+                best = max(rows, key=lambda i: scores.get(i, 0.0))
+                if scores.get(best, 0.0) == 0.0:
+                    best = rows[0]
+                for i in rows:
+                    bonus = self.weights.reference_document * (1.0 if i == best else 0.5)
+                    scores[i] = scores.get(i, 0.0) + bonus
         return referenced_docs
 
     def _rescore(self, query: str, table: _Table, scores: dict[int, float], filters: Filters | None) -> None:
@@ -227,6 +276,16 @@ def lexical_query(query: str) -> list[str]:
     return tokens
 
 
+def _with_language(filters: Filters | None, language: str | None) -> Filters | None:
+    if language is None:
+        return filters
+    return replace(filters or Filters(), languages=(language,))
+
+
+def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:
+    return other if mask is None else (mask & other)
+
+
 def _section_matches(ref: Reference, table: _Table, i: int) -> bool:
     meta = table.metas[i]
     if ref.kind == "section":
@@ -244,8 +303,10 @@ def _section_matches(ref: Reference, table: _Table, i: int) -> bool:
 
 
 def _case_name_in(key: str, doc_refs: set[str]) -> bool:
-    name = key.replace(" mot sverige", "").replace(" v. sweden", "").strip(" .")
-    return any(name and name in ref for ref in doc_refs)
+    """"S.T. mot Sverige" also names "T.A. och S.T. mot Sverige", but "I." does not name "M.I."."""
+    name = key.replace(" mot sverige", "").replace(" v. sweden", "").strip()
+    pattern = re.compile(rf"(?:^|[\s,]){re.escape(name)}(?:\s|$)")
+    return bool(name) and any(pattern.search(ref) for ref in doc_refs)
 
 
 def _countries_named(query: str) -> set[str]:
