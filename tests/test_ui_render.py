@@ -97,3 +97,16 @@ def test_corpus_status_and_the_missing_index_hint():
     hint = no_index_html("nothing has been ingested yet", "en")
     assert "landinfo ingest corpus/" in hint and "nothing has been ingested yet" in hint
     assert no_index_html("", "en") == ""
+
+
+def test_a_long_passage_is_cut_to_the_paragraphs_around_its_quote():
+    far = "Far away text that has nothing to do with it. " * 12
+    text = f"{far}\n\nHeading\n\nThe quoted sentence stands here. More text follows.\n\n{far}"
+    passage = PRECEDENT.__class__(**{**PRECEDENT.__dict__, "text": text, "start": 0, "end": len(text)})
+    q = text.index("The quoted")
+    quote = "The quoted sentence stands here."
+    cite = Citation(1, "mig", passage.source, passage.title, passage.date, None, "", quote, q, q + len(quote))
+    card = source_card(passage, 1, [cite], "en", 24, None)
+    excerpt = re.search(r'<blockquote class="passage">(.*)</blockquote>', card, re.S).group(1)
+    assert excerpt.startswith("… ") and excerpt.endswith(" …")
+    assert f"<mark>{quote}</mark>" in excerpt and excerpt.count("Far away") < 12

@@ -4,7 +4,9 @@ The only module (with its ui_* parts) that imports gradio. One Backend (one Assi
 """
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -29,6 +31,8 @@ from .ui_trainer import build_trainer
 
 LANGUAGES = {"English": "en", "Svenska": "sv"}
 _DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+AUTH_MESSAGE = ("Landinfo — COI and case-law research. Log in with the account you were given. / "
+                "Logga in med det konto du har fått.")
 _STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as typing, too little to slow work
 
 
@@ -71,11 +75,18 @@ def _filters(ui: str, countries, doc_types, languages, since, until, prefer_rece
                    languages=tuple(languages or ()), since=dates[0], until=dates[1], prefer_recent=bool(prefer_recent))
 
 
+def scratch_folder(prefix: str) -> Path:
+    """A private temporary folder for downloads, removed when the process ends (answers are case material)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 class Exports:
     """Markdown and Word files of answers, written where gradio can hand them out as downloads."""
 
     def __init__(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="landinfo-export-"))
+        self.folder = scratch_folder("landinfo-export-")
 
     def write(self, answer: Answer) -> tuple[str, str]:
         stem = self.folder / f"landinfo-answer-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -123,7 +134,7 @@ def build(backend: Backend) -> gr.Blocks:
                                                    label="prefer_recent")
                         clear_filters = labels.add(gr.Button(t("en", "clear_filters"), size="sm"), value="clear_filters")
                     with gr.Column(scale=5, min_width=420):
-                        chatbot = gr.Chatbot(show_label=False, elem_id="chat", height=600, buttons=["copy"],
+                        chatbot = gr.Chatbot(show_label=False, elem_id="chat", height=560, buttons=["copy"],
                                              feedback_options=None, layout="panel")
                         with gr.Row():
                             question = labels.add(gr.Textbox(show_label=False, placeholder=t("en", "question_placeholder"),
@@ -134,29 +145,29 @@ def build(backend: Backend) -> gr.Blocks:
                                                        elem_id="ask"), value="ask")
                         with gr.Row(elem_id="export-row"):
                             copy = labels.add(gr.Button(t("en", "copy"), size="sm", interactive=False, elem_id="copy",
-                                                        min_width=0, scale=2), value="copy")
+                                                        min_width=0, scale=3), value="copy")
                             markdown_file = labels.add(gr.DownloadButton(t("en", "markdown"), size="sm", interactive=False,
-                                                                         elem_id="download-md", min_width=0, scale=1),
+                                                                         elem_id="download-md", min_width=0, scale=2),
                                                        label="markdown")
                             docx_file = labels.add(gr.DownloadButton(t("en", "docx"), size="sm", interactive=False,
-                                                                     elem_id="download-docx", min_width=0, scale=1),
+                                                                     elem_id="download-docx", min_width=0, scale=2),
                                                    label="docx")
                             new_chat = labels.add(gr.Button(t("en", "new_conversation"), size="sm", elem_id="new-chat",
-                                                            min_width=0, scale=1), value="new_conversation")
+                                                            min_width=0, scale=3), value="new_conversation")
                         copy_text = gr.Textbox(visible=False)
                         with gr.Column(elem_id="feedback"):
                             feedback_prompt = gr.Markdown(f"**{t('en', 'feedback_prompt')}**")
+                            comment = labels.add(gr.Textbox(show_label=False, container=False, lines=1, max_lines=4,
+                                                            placeholder=t("en", "comment_placeholder"),
+                                                            elem_id="feedback-comment"),
+                                                 placeholder="comment_placeholder")
                             with gr.Row(elem_id="feedback-row"):
-                                comment = labels.add(gr.Textbox(show_label=False, scale=5, container=False,
-                                                                placeholder=t("en", "comment_placeholder"),
-                                                                elem_id="feedback-comment"),
-                                                     placeholder="comment_placeholder")
                                 helpful = labels.add(gr.Button(t("en", "helpful"), size="sm", elem_id="rate-helpful",
-                                                               min_width=0, scale=1), value="helpful")
+                                                               min_width=110, scale=0), value="helpful")
                                 wrong = labels.add(gr.Button(t("en", "wrong"), size="sm", elem_id="rate-wrong",
-                                                             min_width=0, scale=1), value="wrong")
+                                                             min_width=110, scale=0), value="wrong")
                                 missing = labels.add(gr.Button(t("en", "missing_source"), size="sm",
-                                                               elem_id="rate-missing", min_width=0, scale=1),
+                                                               elem_id="rate-missing", min_width=110, scale=0),
                                                      value="missing_source")
                             feedback_status = gr.Markdown("", elem_id="feedback-status")
                     with gr.Column(scale=5, min_width=420):
@@ -164,47 +175,48 @@ def build(backend: Backend) -> gr.Blocks:
                         sources = gr.HTML(sources_panel([], "en", settings.stale_months, None), elem_id="sources-panel")
             with gr.Tab(t("en", "tab_trainer"), id="trainer") as trainer_tab:
                 labels.add(trainer_tab, label="tab_trainer")
-                trainer = build_trainer(backend, labels, ui_lang)
+                trainer = build_trainer(backend, labels, ui_lang, scratch_folder("landinfo-exercise-"))
 
         filter_inputs = [country, doc_type, doc_language, since, until, prefer_recent]
 
         def respond(text, history, past, ui, *filter_values):
             text = (text or "").strip()
             if not text:
-                yield (gr.skip(),) * 8
+                yield (gr.skip(),) * 9
                 return
             filters = _filters(ui, *filter_values)
             history = list(history or []) + [{"role": "user", "content": text},
                                              {"role": "assistant", "content": f"*{t(ui, 'searching')}*"}]
-            yield history, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), ""
+            yield history, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
             try:
                 answer = backend.ask(text, None if filters.is_empty() and not filters.prefer_recent else filters)
             except NotReady as exc:
                 history[-1] = {"role": "assistant", "content": no_index_html(str(exc), ui)}
-                yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield (history,) + (gr.skip(),) * 8
                 return
             past = list(past or []) + [answer]
             turn = len(past)
             for cut in stream_cuts(answer.text)[:-1]:
                 history[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, ui, upto=cut)}
-                yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                yield (history,) + (gr.skip(),) * 8
                 time.sleep(_STREAM_PAUSE)
             history[-1] = {"role": "assistant", "content": answer_markdown(answer, turn, ui)}
             md_path, docx_path = exports.write(answer)
             panel = sources_panel(past, ui, settings.stale_months, backend.library)
             yield (history, panel, past, gr.skip(), gr.update(value=md_path, interactive=True),
-                   gr.update(value=docx_path, interactive=True), answer_to_markdown(answer), "")
+                   gr.update(value=docx_path, interactive=True), answer_to_markdown(answer), "",
+                   gr.update(interactive=True))
 
-        outputs = [chatbot, sources, answers, question, markdown_file, docx_file, copy_text, feedback_status]
+        outputs = [chatbot, sources, answers, question, markdown_file, docx_file, copy_text, feedback_status, copy]
         for trigger in (question.submit, ask.click):
             trigger(respond, [question, chatbot, answers, ui_lang, *filter_inputs], outputs,
                     concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="hidden")
-        copy_text.change(lambda text: gr.update(interactive=bool(text)), copy_text, copy)
         copy.click(lambda text, ui: gr.Info(t(ui, "copied")), [copy_text, ui_lang], None, js=COPY_JS)
 
         def new_conversation(ui):
-            return [], [], sources_panel([], ui, settings.stale_months, None), None, None, "", ""
-        conversation_outputs = [chatbot, answers, sources, markdown_file, docx_file, copy_text, feedback_status]
+            return ([], [], sources_panel([], ui, settings.stale_months, None), gr.update(value=None, interactive=False),
+                    gr.update(value=None, interactive=False), "", "", gr.update(interactive=False))
+        conversation_outputs = [chatbot, answers, sources, markdown_file, docx_file, copy_text, feedback_status, copy]
         new_chat.click(new_conversation, ui_lang, conversation_outputs)
         chatbot.clear(new_conversation, ui_lang, conversation_outputs)
         clear_filters.click(lambda: ([], [], [], "", "", False), None, filter_inputs)
@@ -264,7 +276,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
         return token is not None and token in ui_app.tokens
 
     app.include_router(doc_router(backend.library, logged_in))
-    gr.mount_gradio_app(app, demo, path="/", auth=users or None, auth_message="Landinfo",
+    gr.mount_gradio_app(app, demo, path="/", auth=users or None, auth_message=AUTH_MESSAGE,
                         server_name=settings.host, server_port=settings.port, footer_links=[],
                         run_history=False, ssr_mode=False, mcp_server=False, show_error=True,
                         theme=gr.themes.Default(primary_hue="blue", secondary_hue="slate",

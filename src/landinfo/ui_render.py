@@ -86,12 +86,18 @@ def _excerpt(text: str, quotes: list[tuple[int, int]]) -> str:
 def _excerpt_html(text: str, quotes: list[tuple[int, int]]) -> str:
     if not quotes or len(text) <= 2 * _CONTEXT + max(e - s for s, e in quotes):
         return highlight(text, (0, len(text)), quotes) if quotes else html.escape(text)
-    start = max(0, min(s for s, _ in quotes) - _CONTEXT)
-    end = min(len(text), max(e for _, e in quotes) + _CONTEXT)
-    if start > 0:
-        start = text.find(" ", start) + 1 or start
+    first, last = min(s for s, _ in quotes), max(e for _, e in quotes)
+    start = max(0, first - _CONTEXT)
+    end = min(len(text), last + _CONTEXT)
+    if start > 0:  # begin at a paragraph when one starts soon, else at a word
+        paragraph = text.find("\n", start, min(first, start + 120))
+        start = paragraph + 1 if paragraph >= 0 else (text.find(" ", start, first) + 1 or start)
     if end < len(text):
-        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > 0 else end
+        paragraph = text.rfind("\n", max(last, end - 120), end)
+        space = text.rfind(" ", last, end)
+        end = paragraph if paragraph >= 0 else (space if space > 0 else end)
+    while start < first and text[start].isspace():
+        start += 1
     shifted = [(s - start, e - start) for s, e in quotes]
     return ("… " if start else "") + highlight(text[start:end], None, shifted) + (" …" if end < len(text) else "")
 

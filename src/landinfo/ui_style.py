@@ -20,7 +20,7 @@ CSS = """
 #chat .message-content ul { margin-top: 4px; }
 #feedback { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px; gap: 6px; }
 #feedback p { margin: 0; font-size: 13.5px; }
-#export-row button { font-size: 13px; }
+#export-row button { font-size: 13px; white-space: nowrap; }
 .no-index { background: #fff4e5; border: 1px solid #f0b44c; color: #5c3b00; padding: 14px 18px; border-radius: 8px; }
 .no-index pre { background: #1f2933; color: #fff; padding: 8px 12px; border-radius: 4px; margin: 8px 0; font-size: 14px; }
 .no-index .detail { font-size: 12px; opacity: .8; }
@@ -71,8 +71,9 @@ details.others { font-size: 13px; margin: 8px 0; }
 details.others summary { cursor: pointer; color: var(--body-text-color-subdued); }
 details.others ul { margin: 6px 0 0 18px; padding: 0; }
 details.others a { color: #1d5fbf; text-decoration: none; }
-#feedback-row { align-items: center; gap: 8px; }
-#feedback-status { font-size: 13px; }
+#feedback-row { gap: 8px; justify-content: flex-start; }
+#feedback-row button { padding: 4px 14px; white-space: nowrap; }
+#feedback-status { font-size: 13px; color: #1b6e3a; }
 .progress-label { font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: #1f3a5f; font-weight: 600; }
 .trainer-question { font-size: 18px; font-weight: 600; margin: 4px 0 6px; line-height: 1.4; }
 .trainer-meta { font-size: 12.5px; color: var(--body-text-color-subdued); }

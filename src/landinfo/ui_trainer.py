@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +37,10 @@ def _question_html(exercise: Exercise | None, ui: str) -> str:
             f'<div class="trainer-meta">{" · ".join(html.escape(m) for m in meta if m)}</div>')
 
 
-def build_trainer(backend: Backend, labels, ui_lang) -> Trainer:
+def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
     settings = backend.settings
     repo_evals = Path(__file__).resolve().parents[2] / "evals"
     choices = question_sets(Path("evals"), repo_evals)
-    folder = Path(tempfile.mkdtemp(prefix="landinfo-exercise-"))
     exercise_state = gr.State(None)
 
     with gr.Row(equal_height=True, elem_id="trainer-setbar"):
