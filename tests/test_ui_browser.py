@@ -57,7 +57,16 @@ def _wait_until_serving(url: str, proc=None, timeout: float = 120) -> None:
 class Server:
     url: str
     folder: Path
-    startup_s: float
+    startup_s: float  # until the page is served
+    ready_s: float  # until the model and the index are loaded and a first answer has been computed
+
+
+def _wait_for_log(path: Path, text: str, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while text not in path.read_text(errors="replace"):
+        if time.time() > deadline:
+            raise TimeoutError(f"{text!r} not in {path} after {timeout} s")
+        time.sleep(0.25)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +83,9 @@ def server(demo_settings, tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_serving(f"http://127.0.0.1:{port}/", proc)
-        yield Server(f"http://127.0.0.1:{port}", folder, time.perf_counter() - started)
+        serving = time.perf_counter() - started
+        _wait_for_log(folder / "server.log", "landinfo: ready in")
+        yield Server(f"http://127.0.0.1:{port}", folder, serving, time.perf_counter() - started)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -132,7 +143,9 @@ def ask(page, question: str) -> float:
     page.wait_for_function(f"document.querySelectorAll('#chat .answer-meta').length > {done_before}",
                            timeout=ANSWER_TIMEOUT)
     page.locator("#sources-panel details.turn").nth(0).wait_for()
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    print(f"\nanswered in the browser in {seconds:.1f} s: {question}")
+    return seconds
 
 
 def last_answer(page):
@@ -171,8 +184,17 @@ def test_nothing_else_on_disk_is_served_even_when_logged_in(page, server):
 
 
 def test_an_answer_cites_its_sources_and_each_opens_at_its_place(page, server, tmp_path):
+    page.locator("#chat").wait_for()
+    page.evaluate("""() => {
+        window.__partial = false;
+        new MutationObserver(() => {
+            if (document.querySelector('#chat').innerText.includes('\u258d')) window.__partial = true;
+        }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+    }""")
     seconds = ask(page, JOURNALISTS)
-    print(f"\napp start {server.startup_s:.1f} s; first answer in the browser {seconds:.1f} s")
+    assert page.evaluate("window.__partial"), "the answer was not streamed: no partial answer was ever shown"
+    print(f"\napp serves after {server.startup_s:.1f} s, ready after {server.ready_s:.1f} s; "
+          f"first answer in the browser {seconds:.1f} s")
     answer = last_answer(page)
     assert "63 journalists" in answer.inner_text()
     assert answer.locator("a.cite").count() >= 1

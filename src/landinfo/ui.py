@@ -134,11 +134,13 @@ def build(backend: Backend) -> gr.Blocks:
                                                    label="prefer_recent")
                         clear_filters = labels.add(gr.Button(t("en", "clear_filters"), size="sm"), value="clear_filters")
                     with gr.Column(scale=5, min_width=420):
-                        chatbot = gr.Chatbot(show_label=False, elem_id="chat", height=560, buttons=["copy"],
-                                             feedback_options=None, layout="panel")
+                        chatbot = labels.add(gr.Chatbot(show_label=False, elem_id="chat", height=560, buttons=["copy"],
+                                                        feedback_options=None, layout="panel",
+                                                        placeholder=t("en", "chat_placeholder")),
+                                             placeholder="chat_placeholder")
                         with gr.Row():
                             question = labels.add(gr.Textbox(show_label=False, placeholder=t("en", "question_placeholder"),
-                                                             lines=2, max_lines=8, scale=8, elem_id="question",
+                                                             lines=1, max_lines=6, scale=8, elem_id="question",
                                                              autofocus=True),
                                                   placeholder="question_placeholder")
                             ask = labels.add(gr.Button(t("en", "ask"), variant="primary", scale=1, min_width=90,
@@ -287,8 +289,14 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
 
 
 def serve(settings: Settings) -> None:
+    import logging
+
     import uvicorn
 
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s landinfo: %(message)s", "%H:%M:%S"))
+    logging.getLogger("landinfo").addHandler(handler)
+    logging.getLogger("landinfo").setLevel(logging.INFO)
     app, backend = create_app(settings)
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not load_users(settings):
         print(f"landinfo: warning: listening on {settings.host} without a login; set --auth-file or LANDINFO_USERS",

@@ -98,6 +98,8 @@ def _excerpt_html(text: str, quotes: list[tuple[int, int]]) -> str:
         end = paragraph if paragraph >= 0 else (space if space > 0 else end)
     while start < first and text[start].isspace():
         start += 1
+    while end > last and text[end - 1].isspace():
+        end -= 1
     shifted = [(s - start, e - start) for s, e in quotes]
     return ("… " if start else "") + highlight(text[start:end], None, shifted) + (" …" if end < len(text) else "")
 

@@ -15,6 +15,7 @@ CSS = """
 #ui-language label { padding: 4px 10px; font-size: 13px; }
 #chat .message-content .prose, #chat .message-content .prose p, #chat .message-content .prose li {
   font-size: 14.5px; line-height: 1.55; }
+#chat .placeholder-content { padding: 28px 32px; color: var(--body-text-color-subdued); max-width: 560px; }
 #chat .message-content blockquote { margin: 6px 0; padding: 2px 10px; font-size: 13.5px; color: #8a4b00;
   border-left-color: #f0b44c; }
 #chat .message-content ul { margin-top: 4px; }

@@ -17,6 +17,9 @@ TEXT = {
         "prefer_recent": "Prefer recent country information",
         "clear_filters": "Clear filters",
         "chat": "Research conversation",
+        "chat_placeholder": "**Ask about the indexed country information and case law.**\n\nEvery sentence of an "
+                            "answer is a verbatim quote. Click a marker such as [1] to see the passage, and open the "
+                            "document at that place. When the sources do not answer, the assistant says so.",
         "question": "Question",
         "question_placeholder": "Ask about the country information or case law, in Swedish or English…",
         "ask": "Ask",
@@ -100,6 +103,9 @@ TEXT = {
         "prefer_recent": "Föredra nyare landinformation",
         "clear_filters": "Rensa filter",
         "chat": "Utredningssamtal",
+        "chat_placeholder": "**Fråga om den indexerade landinformationen och rättspraxis.**\n\nVarje mening i ett "
+                            "svar är ett ordagrant citat. Klicka på en markör som [1] för att se avsnittet och öppna "
+                            "dokumentet på rätt ställe. Om källorna inte besvarar frågan säger assistenten det.",
         "question": "Fråga",
         "question_placeholder": "Fråga om landinformationen eller rättspraxis, på svenska eller engelska…",
         "ask": "Fråga",
