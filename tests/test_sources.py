@@ -1,6 +1,7 @@
 """Source documents: only indexed corpus files are shown, with the cited passage marked where it stands."""
 from __future__ import annotations
 
+import html
 import http.client
 import shutil
 import socket
@@ -50,6 +51,17 @@ def corpus(tmp_path, fake_settings):
     outside.mkdir()
     (outside / "secret.txt").write_text(f"{SECRET}\n\nThe password of the server is hunter2 and more words here.\n")
     (root / "coi" / "leak.txt").symlink_to(outside / "secret.txt")
+    (root / "coi" / "minority.html").write_text(
+        "<html><head><title>Minority report</title><script>steal()</script></head><body><article>"
+        "<h1>Minority report</h1><p>Identity cards record the holder's ethnicity &amp; religion since 2021.</p>"
+        "<p>Landlords use the entry &lt;script&gt; to refuse tenants.</p></article></body></html>", encoding="utf-8")
+    from docx import Document
+
+    docx = Document()
+    docx.add_heading("Court decision", level=1)
+    docx.add_paragraph("The court found that the applicant could not be required to submit the summons in original.")
+    (root / "case").mkdir()
+    docx.save(root / "case" / "decision.docx")
     ingest(root, fake_settings, progress=False)
     store = Store.open(fake_settings)
     yield root, store
@@ -95,6 +107,22 @@ def test_a_retrieved_passage_opens_at_its_place_in_its_document(corpus, fake_set
     assert '<span class="passage" id="passage">' in page
     assert "<mark>The security service detained 40 journalists in 2024.</mark>" in page
     assert "&lt;script&gt;alert" in page and "<script>" not in page
+
+
+@pytest.mark.parametrize("source, quote", [
+    ("coi/testland.md", "Returnees are questioned at the airport"),
+    ("coi/minority.html", "Identity cards record the holder's ethnicity & religion since 2021."),
+    ("case/decision.docx", "could not be required to submit the summons in original"),
+    ("coi/veldoria-coi-2026.pdf", "Veldorian Press Freedom Watch recorded the detention of 63 journalists in 2025"),
+])
+def test_every_format_renders_as_inert_text_with_the_quote_marked(corpus, source, quote):
+    _, store = corpus
+    library = SourceLibrary(store.manifest.records)
+    doc = library.by_source(source)
+    unit, span = library.find_quote(doc, quote)
+    page = render_document(doc, library.units(doc), Focus(unit, None, (span,)))
+    assert f'<mark id="passage">{html.escape(quote)}</mark>' in page
+    assert "<script" not in page.split("</style>", 1)[1] and "steal()" not in page
 
 
 def test_a_pdf_opens_in_the_browsers_viewer_at_its_page(corpus, fake_settings):

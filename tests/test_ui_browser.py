@@ -289,6 +289,12 @@ def test_an_answer_is_copied_exported_and_rated(page, server, tmp_path):
     assert mine[0]["citations"] and "63 journalists" in mine[0]["answer"]
 
 
+def upload(page, path: Path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.locator("#trainer-upload").click()
+    chooser.value.set_files(path)
+
+
 def test_a_trainee_assesses_reveals_and_saves_an_exercise(page, tmp_path):
     page.get_by_role("tab", name="Trainer").click()
     page.locator("#trainer-load").click()
@@ -317,6 +323,17 @@ def test_a_trainee_assesses_reveals_and_saves_an_exercise(page, tmp_path):
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert saved["answered"] == 1 and saved["questions"][0]["covered"] == []
 
+    own = tmp_path / "own.yaml"
+    own.write_text("name: own-set\nquestions:\n  - id: a\n    question: Is the decree still in force?\n"
+                   "    language: en\n    answerable: false\n", encoding="utf-8")
+    upload(page, own)
+    page.locator("#trainer-loaded").get_by_text("own-set").wait_for()
+    assert "question 1 of 1" in page.locator("#trainer-question").inner_text().lower()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\nquestions:\n  - id: a\n    question: Why?\n    language: de\n", encoding="utf-8")
+    upload(page, broken)
+    page.locator("#trainer-loaded").get_by_text("a.language: must be sv or en").wait_for()
+
 
 def test_the_labels_switch_to_swedish(page, tmp_path):
     page.locator("#ui-language").get_by_text("Svenska").click()
@@ -324,7 +341,12 @@ def test_the_labels_switch_to_swedish(page, tmp_path):
     assert page.locator("#ask").inner_text().strip() == "Fråga"
     assert "filter för nästa fråga" in page.locator("#filters").inner_text().lower()
     assert "7 dokument" in page.locator("#corpus-status").inner_text()
+    page.locator("#filter-type input").click()
+    assert page.get_by_role("option", name="Prejudikat").count() == 1
+    page.keyboard.press("Escape")
     page.screenshot(path=tmp_path / "swedish.png")
+    page.get_by_role("tab", name="Utbildare").click()
+    assert "Din bedömning" in page.locator("#trainer-assessment").inner_text()
 
 
 def test_without_an_index_the_page_says_what_to_run(browser, tmp_path):

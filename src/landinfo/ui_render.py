@@ -199,7 +199,8 @@ def status_html(corpus: dict | None, problem: str, ui: str) -> str:
     countries = ", ".join(f"{html.escape(c)} ({n})" for c, n in sorted(corpus["countries"].items()))
     bits = [t(ui, "status_docs", documents=corpus["documents"]),
             f'{t(ui, "status_countries")}: {countries or "—"}',
-            f'{t(ui, "status_newest")}: {html.escape(corpus["newest_coi"] or corpus["newest"] or "—")}',
+            f'{t(ui, "status_newest")}: {html.escape(corpus["newest"] or "—")}'
+            + (f' ({t(ui, "status_newest_coi")} {html.escape(corpus["newest_coi"])})' if corpus["newest_coi"] else ""),
             f'{t(ui, "status_model")}: <code>{html.escape(corpus["model"])}</code>']
     return '<div class="status">' + ' <span class="sep">·</span> '.join(bits) + "</div>"
 
