@@ -2,6 +2,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -55,3 +62,57 @@ def test_questions_and_answers_reach_the_log_only_when_asked_to(demo_fake, caplo
     assert "answered in" in logged
     assert ("detained in Castrelle" in logged) is log_answers
     assert (answer.text[:40] in logged) is log_answers
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _outward_address() -> str | None:
+    """This machine's address on its network (no packet is sent), or None when it has only loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_serve_binds_loopback_and_asks_for_a_login_when_given_users(tmp_path):
+    users = tmp_path / "users.txt"
+    users.write_text("anna:secret-1\n", encoding="utf-8")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LANDINFO_")}
+    env.update(LANDINFO_INDEX_DIR=str(tmp_path / "index"), LANDINFO_EMBEDDING_MODEL="fake",
+               GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
+    proc = subprocess.Popen([sys.executable, "-m", "landinfo.cli", "serve", "--port", str(port),
+                             "--auth-file", str(users)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                status = _status(f"http://127.0.0.1:{port}/doc/0000000000000000/view")
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, "the server did not start"
+                time.sleep(0.25)
+        assert status == 401  # documents need the login before anything else is looked at
+        outward = _outward_address()
+        if outward:
+            with pytest.raises(OSError):
+                socket.create_connection((outward, port), timeout=2).close()
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0].decode(errors="replace")
+    assert f"serving on http://127.0.0.1:{port}" in output
