@@ -206,8 +206,9 @@ def test_an_answer_cites_its_sources_and_each_opens_at_its_place(page, server, t
 
     answer.locator(f'a.cite[href="#{card_id}"]').first.click()
     page.wait_for_function(f"document.getElementById('{card_id}').classList.contains('flash')")
-    box, view = card.bounding_box(), page.viewport_size
-    assert 0 <= box["y"] < view["height"]
+    page.wait_for_function(f"""(() => {{
+        const top = document.getElementById('{card_id}').getBoundingClientRect().top;
+        return top >= 0 && top < window.innerHeight - 40; }})()""", timeout=5_000)  # scrolled into view
     page.screenshot(path=tmp_path / "marker-clicked.png")
 
     pdf_link = card.locator("a.open", has_text="Open PDF at p.").first

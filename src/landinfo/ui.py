@@ -134,8 +134,8 @@ def build(backend: Backend) -> gr.Blocks:
                                                    label="prefer_recent")
                         clear_filters = labels.add(gr.Button(t("en", "clear_filters"), size="sm"), value="clear_filters")
                     with gr.Column(scale=5, min_width=420):
-                        chatbot = labels.add(gr.Chatbot(show_label=False, elem_id="chat", height=560, buttons=["copy"],
-                                                        feedback_options=None, layout="panel",
+                        chatbot = labels.add(gr.Chatbot(show_label=False, elem_id="chat", height="60vh", min_height=380,
+                                                        buttons=["copy"], feedback_options=None, layout="panel",
                                                         placeholder=t("en", "chat_placeholder")),
                                              placeholder="chat_placeholder")
                         with gr.Row():

@@ -32,7 +32,7 @@ CSS = """
            background: #e8f0fc; border-radius: 3px; padding: 0 2px; }
 .answer-meta { font-size: 12px; color: var(--body-text-color-subdued); margin-top: 6px; }
 .refusal { border-left: 4px solid #c0392b; background: #fdf1f0; padding: 8px 12px; border-radius: 4px; }
-#sources-panel, #trainer-sources { max-height: 760px; overflow-y: auto !important; padding-right: 4px; }
+#sources-panel, #trainer-sources { max-height: calc(60vh + 170px); overflow-y: auto !important; padding-right: 4px; }
 .sources-empty { color: var(--body-text-color-subdued); font-size: 14px; padding: 24px 8px; text-align: center;
                  border: 1px dashed var(--border-color-primary); border-radius: 8px; }
 details.turn { margin-bottom: 12px; }
