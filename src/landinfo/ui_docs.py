@@ -4,7 +4,6 @@ Nothing else on disk can be reached: the id is looked up in the manifest, never 
 """
 from __future__ import annotations
 
-import mimetypes
 from typing import Callable
 
 from fastapi import APIRouter, Request
@@ -45,7 +44,7 @@ def doc_router(library: SourceLibrary, allowed: Callable[[Request], bool] = lamb
         if doc.path.suffix.lower() in (".txt", ".md", ".markdown"):
             media = "text/plain; charset=utf-8"
         disposition = "inline" if doc.is_pdf or media.startswith("text/") else "attachment"
-        return FileResponse(doc.path, media_type=media or mimetypes.guess_type(doc.path.name)[0],
+        return FileResponse(doc.path, media_type=media,
                             filename=doc.path.name, content_disposition_type=disposition, headers=_FILE_HEADERS)
 
     @router.get(prefix + "/{doc_id}/view")
