@@ -115,3 +115,14 @@ def test_other_chunking_builds_a_separate_index(tmp_path, fake_settings):
     assert report.files["ingested"] == 2  # its own collection and manifest, nothing mixed
     with Store.open(bigger) as store:
         assert store.shape.chunk_tokens == 400
+
+
+def test_links_out_of_the_corpus_are_not_indexed(tmp_path, fake_settings):
+    root = _corpus(tmp_path / "c")
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Private\n\nA private note that must never be indexed.\n", encoding="utf-8")
+    (root / "linked.md").symlink_to(secret)
+    report = ingest(root, fake_settings, progress=False)
+    assert any(s["path"] == "linked.md" and "outside" in s["reason"] for s in report.skipped)
+    with Store.open(fake_settings) as store:
+        assert not any("private note" in t for _, t, _ in store.index.iter_all())

@@ -24,7 +24,7 @@ from .store import Store
 _FLUSH_CHUNKS = 64
 # Bump when loading, metadata detection or chunking change: files are re-read and their chunk metadata
 # refreshed; chunks whose text is unchanged keep their vectors (nothing is re-embedded for them).
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 @dataclass
@@ -74,6 +74,10 @@ def discover(root: Path, report: IngestReport) -> list[Path]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.is_symlink() and root not in path.resolve().parents:
+            report.skipped.append({"path": rel.as_posix(), "reason": "link to a file outside the corpus folder"})
+            report.files["skipped"] += 1
             continue
         if is_metadata_file(path, root):
             report.skipped.append({"path": rel.as_posix(), "reason": "metadata (sidecar, manifest or listing)"})

@@ -18,7 +18,7 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*|§", re.UNICODE)
 # References become single tokens so "4 kap. 1 §" and "Article 33" are not lost as stop-numbers.
 _SECTION_REF = re.compile(r"\b(\d+)\s*kap\.?\s*(\d+\s*[a-z]?)\s*§", re.I)
 _ARTICLE_REF = re.compile(r"\b(?:article|artikel|art\.)\s*(\d+[a-z]?)", re.I)
-_MIG_REF = re.compile(r"\bMIG\s*(\d{4})\s*:\s*(\d+)", re.I)
+_MIG_REF = re.compile(r"\bMIG\s*(?:DEMO\s*)?(\d{4})\s*:\s*(\d+)", re.I)
 _CASE_REF = re.compile(r"\bUM\s*(\d{1,5})\s*[-–]\s*(\d{2})\b", re.I)
 _SFS_REF = re.compile(r"\b(\d{4}):(\d{1,4})\b")
 

@@ -45,7 +45,7 @@ TREATIES = (
 )
 TREATY_RE = [(re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])"), hint) for pattern, hint in TREATIES]
 
-MIG_RE = re.compile(r"\bMIG\s*(\d{4})\s*:\s*(\d{1,3})\b", re.IGNORECASE)
+MIG_RE = re.compile(r"\bMIG\s*(DEMO\s*)?(\d{4})\s*:\s*(\d{1,3})\b", re.IGNORECASE)  # DEMO: training precedents
 CASE_NUMBER_RE = re.compile(r"\bUM\s*(\d{1,5})\s*[-–—]\s*(\d{2})\b")
 SFS_RE = re.compile(r"\bSFS\s*(\d{4})\s*:\s*(\d{1,4})\b|\((\d{4}):(\d{1,4})\)")
 BARE_SFS_RE = re.compile(r"^\s*(?:SFS\s*)?(\d{4})\s*:\s*(\d{1,4})\s*$")
@@ -76,7 +76,8 @@ INITIALS_RE = re.compile(r"\b([A-ZÅÄÖ])\.\s+(?=[A-ZÅÄÖ]\.)")
 
 
 def _mig(m: re.Match) -> str:
-    return f"MIG {m.group(1)}:{int(m.group(2))}"
+    demo = "DEMO " if m.group(1) else ""
+    return f"MIG {demo}{m.group(2)}:{int(m.group(3))}"
 
 
 def _case_number(m: re.Match) -> str:
