@@ -49,8 +49,11 @@ def _client(settings: Settings):
         url = urlparse(settings.chroma_url)
         if not url.hostname:
             raise LandinfoError(f"LANDINFO_CHROMA_URL is not a URL: {settings.chroma_url!r}")
-        return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
-                                   settings=chroma_settings)
+        try:
+            return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                       settings=chroma_settings)
+        except ValueError as exc:  # chromadb's way of saying the server does not answer
+            raise LandinfoError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc})") from None
     path = Path(settings.index_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
