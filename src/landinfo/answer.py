@@ -192,7 +192,8 @@ class ExtractiveAnswerer:
             threshold -= 0.05
         if not sentences or best < threshold:
             return frame["refusal"], [], True, [], best
-        unmet = unmet_requirement(question, passages, [s.text for s, v in zip(sentences, score) if v >= best - 0.06])
+        top = [sentences[i].text for i in np.argsort(-score)[:3] if score[i] >= best - 0.03]
+        unmet = unmet_requirement(question, passages, top)
         if unmet:
             return frame["refusal"] + " " + frame[unmet], [], True, [], best
         order = np.argsort(-score)
@@ -232,8 +233,12 @@ class ExtractiveAnswerer:
 _ASKS_NUMBER = re.compile(r"\b(how many|how much|number of|what percentage|hur många|hur mycket|antal(?:et)?|"
                           r"hur stor andel|vilket belopp)\b", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_DIGIT = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|en|ett|två|tre|"
-                    r"fyra|fem|sex|sju|åtta|nio|tio|hundra|tusen)\b", re.I)
+_DIGIT = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
+                    r"millions?|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tiotals|hundra|hundratals|tusen|tusentals|"
+                    r"miljon(?:er)?)\b", re.I)
+_MONTHS = (r"jan\w*|feb\w*|mar\w*|apr\w*|ma[jy]|jun\w*|jul\w*|aug\w*|sep\w*|o[ck]t\w*|nov\w*|dec\w*")
+_NOT_A_FIGURE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|"
+                           rf"\b(?:1[89]|20)\d\d\b|\b\d+\s*(?:kap\.|§)|\b(?:article|artikel|art\.)\s*\d+", re.I)
 
 
 def names_a_retrieved_document(question: str, passages: list[Passage]) -> bool:
@@ -259,7 +264,7 @@ def unmet_requirement(question: str, passages: list[Passage], best_sentences: li
         if not any(c.lower() in covered.lower() or set(countries_in(covered)) & {c} for c in named):
             return "missing_country"
     evidence = " ".join(best_sentences)
-    if _ASKS_NUMBER.search(question) and not _DIGIT.search(evidence):
+    if _ASKS_NUMBER.search(question) and not _DIGIT.search(_NOT_A_FIGURE.sub(" ", evidence)):
         return "missing_number"
     years = set(_YEAR.findall(question))
     if years and not any(y in p.text for p in passages for y in years):
