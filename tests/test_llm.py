@@ -19,7 +19,7 @@ def _passages():
 
 
 def test_verified_answer_keeps_cited_sentences_and_drops_unmarked_ones():
-    text = 'Journalists are "detained without charge" [1]. Returnees face questioning [2]. This is my opinion.'
+    text = 'Journalists are "detained without charge" [1]. Returnees are questioned at the airport [2]. This is my opinion.'
     result = verify_llm_answer(text, _passages())
     assert result is not None
     answer, citations, warnings = result

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from landinfo.answer import FRAME
 from landinfo.assistant import Assistant, verify_citations
 from landinfo.ingest import ingest
 from landinfo.llm import LLMAnswerer, build_messages, verify_llm_answer
@@ -47,7 +48,7 @@ QUESTIONS = [
     "Are rejected asylum seekers taken into custody when they land back at the airport in Castrelle?",
     "Vilken risk löper den sökande vid återvändande till Veldoria?",
 ]
-FALLBACK = "failed verification"
+FALLBACK = FRAME["en"]["llm_fallback"]
 _LABEL = re.compile(r"^- \*\*[^*\n]+\*\*: ")
 
 
@@ -117,7 +118,8 @@ def test_llm_obeying_the_injection_is_rejected_and_the_extractive_answer_shown(s
     with_llm = Assistant(settings, retriever=assistant.retriever, llm=_scripted(reply))
     answer = with_llm.ask(question)
     assert NOTE in [p.source for p in answer.passages[:6]]
-    assert INJECTION in build_messages(question, "en", list(answer.passages[:6]))[1][1]
+    prompt = build_messages(question, "en", list(answer.passages[:6]))[1][1]
+    assert INJECTION not in prompt and "addressed to a language model removed" in prompt  # it never reaches the model
     assert verify_llm_answer(reply, list(answer.passages[:6])) is None
     assert answer.mode == "extractive"
     assert FALLBACK in answer.warnings[0]
@@ -137,8 +139,6 @@ def test_a_faithful_llm_answer_is_accepted(settings, assistant):
     assert verify_citations(list(answer.citations), list(answer.passages)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="verify_llm_answer checks markers and quoted words only: an unquoted "
-                                       "invented claim that cites a real passage is accepted")
 def test_an_unquoted_invented_claim_citing_a_real_passage_is_rejected(assistant):
     passages = assistant.search(QUESTIONS[0])[:6]
     assert verify_llm_answer("The applicant faces no risk on return to Veldoria [1].", passages) is None

@@ -142,8 +142,6 @@ def test_instances_sharing_server_and_index_folder_see_each_others_ingest(chroma
     assert "coi/quorvath-2026.md" in [p.source for p in reader.retrieve(query, None, 5)]
 
 
-@pytest.mark.xfail(strict=True, reason="Retriever reloads its chunk table and BM25 only when the chunk count "
-                                       "changes: an edited document with as many chunks as before stays stale")
 def test_a_serving_instance_sees_an_edited_document(chroma_url, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -18,6 +18,15 @@ Rules:
 - Answer in {language_name}."""
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# Text in a document that addresses a language model rather than a reader: never evidence for anything.
+_INSTRUCTION = re.compile(
+    r"[^.!?\n]*\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?(?:previous|prior|above|earlier|your)\s+"
+    r"(?:instructions|rules|prompts?)[^.!?\n]*[.!?]?(?:\s*\[\d+\])?"
+    r"|[^.!?\n]*\b(?:ignorera|strunta i)\s+(?:alla\s+|tidigare\s+)*(?:instruktioner|regler)[^.!?\n]*[.!?]?", re.I)
+
+
+def without_instructions(text: str) -> str:
+    return _INSTRUCTION.sub(" [text addressed to a language model removed] ", text)
 _QUOTED = re.compile(r"[\"“”„]([^\"“”„]{12,})[\"“”„]")
 
 
@@ -26,7 +35,7 @@ def build_messages(question: str, language: str, passages: list[Passage]) -> lis
     for n, p in enumerate(passages, 1):
         where = f"page {p.page}" if p.page else (p.section or "")
         blocks.append(f'<passage n="{n}" source="{p.title or p.source}" date="{p.date}" where="{where}">\n'
-                      f"{p.text}\n</passage>")
+                      f"{without_instructions(p.text)}\n</passage>")
     language_name = "Swedish" if language == "sv" else "English"
     return [("system", SYSTEM_PROMPT.format(language_name=language_name)),
             ("human", "Passages:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}")]
@@ -36,6 +45,7 @@ def verify_llm_answer(text: str, passages: list[Passage]) -> tuple[str, list[Cit
     """Keep the sentences whose markers and quotes check out; None when the answer cannot be trusted."""
     kept, citations, warnings = [], [], []
     dropped = 0
+    evidence = [without_instructions(p.text) for p in passages]
     for start, end in split_sentences(text):
         sentence = text[start:end]
         markers = [int(m) for m in _MARKER.findall(sentence)]
@@ -45,8 +55,10 @@ def verify_llm_answer(text: str, passages: list[Passage]) -> tuple[str, list[Cit
         if any(m < 1 or m > len(passages) for m in markers):
             return None
         for quote in _QUOTED.findall(sentence):
-            if not any(quote in passages[m - 1].text for m in markers):
+            if not any(quote in evidence[m - 1] for m in markers):
                 return None
+        if not _grounded(sentence, [evidence[m - 1] for m in markers]):
+            return None
         for m in dict.fromkeys(markers):
             citations.append(_citation(m, passages[m - 1], sentence))
         kept.append(sentence)
@@ -55,6 +67,21 @@ def verify_llm_answer(text: str, passages: list[Passage]) -> tuple[str, list[Cit
     if dropped:
         warnings.append(f"{dropped} sentence(s) of the generated answer had no source marker and were removed.")
     return " ".join(kept), citations, warnings
+
+
+def _grounded(sentence: str, cited: list[str], share: float = 0.75) -> bool:
+    """Most of what the sentence says is worded in the passages it cites (stems, either language's stemmer).
+
+    A sentence that cites a real passage but states something else ("the applicant faces no risk [1]")
+    fails: its distinctive words are not there.
+    """
+    from .lexical import tokenize
+
+    words = {t for t in tokenize(_MARKER.sub(" ", sentence)) if not t.startswith("ref:") and len(t) > 2}
+    if not words:
+        return True
+    found = set(tokenize(" ".join(cited)))
+    return len(words & found) / len(words) >= share
 
 
 def _citation(marker: int, passage: Passage, sentence: str) -> Citation:

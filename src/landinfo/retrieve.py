@@ -133,15 +133,15 @@ class Retriever:
 
     @property
     def table(self) -> _Table:
+        """The in-memory chunk table, rebuilt whenever an ingest has changed the index (any instance's)."""
         with self._lock:
-            count = self.store.index.count()
-            if self._table is None or count != self._table_count:
-                if self.store.lexical_stale():
-                    from .lexical import LexicalIndex
+            generation = (self.store.index.count(), self.store.lexical_generation())
+            if self._table is None or generation != self._table_count:
+                from .lexical import LexicalIndex
 
-                    self.store.lexical = LexicalIndex.load(Store.lexical_folder(self.settings, self.store.shape))
+                self.store.lexical = LexicalIndex.load(Store.lexical_folder(self.settings, self.store.shape))
                 self._table = _Table.build(self.store)
-                self._table_count = count
+                self._table_count = generation
             return self._table
 
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,
@@ -157,9 +157,11 @@ class Retriever:
         languages = self._languages(table, filters)
         if self.use_dense:
             vector = self.store.embedder.embed_queries([query])[0]
+            # One query, split by language in memory: a filtered Chroma query costs time linear in the index.
+            hits = self.store.index.query(vector, n * 2 * len(languages), filters)
             for language, weight in languages:
-                hits = self.store.index.query(vector, n, _with_language(filters, language))
-                self._fuse(scores, table, hits, self.weights.dense * weight)
+                own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
+                self._fuse(scores, table, own[:n], self.weights.dense * weight)
         if self.use_lexical and self.store.lexical is not None:
             tokens = lexical_query(query)
             for language, weight in languages:
@@ -274,12 +276,6 @@ def lexical_query(query: str) -> list[str]:
     if extra:
         tokens += tokenize(" ".join(extra))
     return tokens
-
-
-def _with_language(filters: Filters | None, language: str | None) -> Filters | None:
-    if language is None:
-        return filters
-    return replace(filters or Filters(), languages=(language,))
 
 
 def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:

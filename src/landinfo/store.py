@@ -38,6 +38,11 @@ class Store:
     def lexical_folder(settings: Settings, shape: IndexShape) -> Path:
         return Path(settings.index_dir) / f"lexical-{shape.fingerprint()}"
 
+    def lexical_generation(self) -> int:
+        """Changes with every BM25 rebuild, i.e. with every ingest that changed something."""
+        ids = self.lexical_folder(self.settings, self.shape) / "ids.json"
+        return ids.stat().st_mtime_ns if ids.exists() else 0
+
     def lexical_stale(self) -> bool:
         return self.lexical is None or len(self.lexical) != self.index.count()
 
