@@ -140,3 +140,13 @@ def _build(settings: Settings) -> Embedder:
             f"embedding model {name!r} is not a local folder; models are never downloaded (offline)")
     return SentenceTransformerEmbedder(path, path.name, settings.query_prefix, settings.passage_prefix,
                                        settings.embed_batch_size)
+
+
+def load_cross_encoder(path: str):
+    """A sentence-transformers CrossEncoder from a local folder (none ships offline; deployments may have one)."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise ModelUnavailableError(f"cross-encoder not found at {folder}; models are never downloaded (offline)")
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(str(folder), device="cpu", local_files_only=True)

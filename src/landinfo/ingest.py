@@ -24,7 +24,7 @@ from .store import Store
 _FLUSH_CHUNKS = 64
 # Bump when loading, metadata detection or chunking change: files are re-read and their chunk metadata
 # refreshed; chunks whose text is unchanged keep their vectors (nothing is re-embedded for them).
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 
 from landinfo.countries import COUNTRIES, country_mentions, countries_in_slug
-from landinfo.overrides import MetadataOverrides, is_metadata_file
+from landinfo.overrides import MetadataOverrides, is_metadata_file, validated_fields
 from landinfo.records import DocMeta, RawDocument
 from landinfo.references import document_references
 
@@ -360,7 +360,7 @@ def detect_meta(raw: RawDocument, source: str) -> DocMeta:
     sfs = next((r for r in refs if r.startswith("SFS ")), "")
     if sfs and doc_type == "statute" and sfs[4:] not in title:
         title = f"{title} ({sfs[4:]})"
-    return DocMeta(
+    detected = DocMeta(
         title=title,
         doc_type=doc_type,
         countries=_countries(doc_type, raw, title, text, flat),
@@ -371,3 +371,7 @@ def detect_meta(raw: RawDocument, source: str) -> DocMeta:
         publisher=_publisher(doc_type, title, head, flat),
         fictional=_fictional(flat, f"{title}\n{head}"),
     )
+    # Fields the file states under DocMeta's own names (front matter `doc_type: coi`) win over guesses;
+    # a value that does not validate is ignored here (a sidecar is the place that reports problems).
+    stated = {k: v for k, v in raw.file_meta.items() if k in DocMeta.__dataclass_fields__ and k != "title"}
+    return detected.with_overrides(**validated_fields(stated, source, [])) if stated else detected

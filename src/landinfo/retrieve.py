@@ -161,13 +161,13 @@ class Retriever:
             hits = self.store.index.query(vector, n * 2 * len(languages), filters)
             for language, weight in languages:
                 own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
-                self._fuse(scores, table, own[:n], self.weights.dense * weight)
+                self._fuse(scores, table, own[:n], self.weights.dense * weight, full=len(own) >= n)
         if self.use_lexical and self.store.lexical is not None:
             tokens = lexical_query(query)
             for language, weight in languages:
                 mask = allowed if language is None else _and(allowed, table.language == language)
                 hits = self.store.lexical.top(tokens, n, mask)
-                self._fuse(scores, table, hits, self.weights.lexical * weight)
+                self._fuse(scores, table, hits, self.weights.lexical * weight, full=len(hits) >= n)
         referenced_docs: set[str] = set()
         if self.use_references:
             referenced_docs = self._reference_boost(query, table, scores, allowed)
@@ -189,7 +189,7 @@ class Retriever:
         present = sorted({lang for lang in table.language if lang})
         return [(lang, 1.0) for lang in present] or [(None, 1.0)]
 
-    def _fuse(self, scores: dict[int, float], table: _Table, hits, weight: float) -> None:
+    def _fuse(self, scores: dict[int, float], table: _Table, hits, weight: float, full: bool = True) -> None:
         if not hits:
             return
         if self.weights.fusion == "rrf":
@@ -199,7 +199,8 @@ class Retriever:
                     scores[i] = scores.get(i, 0.0) + weight / (self.weights.rrf_k + rank + 1)
             return
         # Score fusion: each list's scores scaled to [0, 1] by its best and its n-th hit.
-        top, floor = hits[0][1], hits[-1][1]
+        # A list cut at n is scaled from its n-th hit; a list that ran out of candidates (a small corpus) from 0.
+        top, floor = hits[0][1], (hits[-1][1] if full else 0.0)
         span = (top - floor) or 1.0
         for cid, score in hits:
             i = table.row.get(cid)
