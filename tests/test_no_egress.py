@@ -1,15 +1,19 @@
 """Nothing leaves the machine: ingest, search and ask with the real model, and importing chromadb and gradio, make
 no connection to anything but loopback, and telemetry and analytics are off. Run in a fresh interpreter so that
 import-time calls are caught too; a socket guard records (and blocks) every non-loopback attempt made through
-Python, and where strace is available every connect() of native code (Rust, C) is checked as well."""
+Python, and where strace is available every connect() of native code (Rust, C) is checked as well. Serving the chat
+is checked the same way: `landinfo serve` in a guarded interpreter, a guarded client asking it one question."""
 from __future__ import annotations
 
 import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,11 +26,12 @@ DEMO_FILES = ["case-law/MIG_DEMO_2026-1_UM9903-26.txt", "case-law/MIG_DEMO_2026-
 SWITCHES = ("ANONYMIZED_TELEMETRY", "GRADIO_ANALYTICS_ENABLED", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
             "HF_HUB_DISABLE_TELEMETRY")
 
-GUARDED_RUN = r'''
+# The guard, first in every guarded script: Python's connect, connect_ex, sendto, create_connection and getaddrinfo
+# record and refuse anything that is not loopback (a DNS lookup of any name but localhost counts as an attempt).
+GUARD = r'''
 import ipaddress, json, os, socket, sys, time, traceback
 from pathlib import Path
 
-corpus, index_dir, out = map(Path, sys.argv[1:4])
 attempts = []
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
@@ -96,8 +101,11 @@ try:  # the control: an outside connection is caught (it is blocked before any p
 except OSError:
     pass
 control = attempts.pop()["call"] if attempts else None
-
 SWITCHES = __SWITCHES__
+'''
+
+GUARDED_RUN = GUARD + r'''
+corpus, index_dir, out = map(Path, sys.argv[1:4])
 before = {name: os.environ.get(name) for name in SWITCHES}
 import landinfo  # noqa: E402
 after = {name: os.environ.get(name) for name in SWITCHES}
@@ -124,18 +132,113 @@ out.write_text(json.dumps({
 '''
 
 
+SERVE = GUARD + r'''
+# `landinfo serve`, exactly as the command line runs it; every refused attempt is written down as it happens.
+index_dir, port, status, log = sys.argv[1:5]
+
+
+class _Logged(list):
+    def append(self, attempt):
+        super().append(attempt)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(attempt) + "\n")
+
+
+attempts = _Logged()
+before = {name: os.environ.get(name) for name in SWITCHES}
+import landinfo  # noqa: E402
+after = {name: os.environ.get(name) for name in SWITCHES}
+Path(status).write_text(json.dumps({"pid": os.getpid(), "control": control, "before": before, "after": after}))
+from landinfo.cli import main  # noqa: E402
+
+sys.exit(main(["--index-dir", index_dir, "serve", "--host", "127.0.0.1", "--port", port]))
+'''
+
+CHAT = GUARD + r'''
+# An officer's visit, from a second guarded interpreter: the page, its config, and one question through the app.
+import re, urllib.request  # noqa: E401,E402
+
+port, out = sys.argv[1], Path(sys.argv[2])
+base = f"http://127.0.0.1:{port}"
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # straight to loopback, never via a proxy
+page = opener.open(base + "/", timeout=30).read().decode("utf-8", "replace")
+config = json.loads(opener.open(base + "/config", timeout=30).read())
+loads = re.findall(r"<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)=[\"']([^\"']+)", page)
+
+from gradio_client import Client  # noqa: E402
+
+client = Client(base + "/", verbose=False, analytics_enabled=False, download_files=False,
+                httpx_kwargs={"timeout": 60, "trust_env": False})
+job = client.submit("What does the court require of country information in a return-risk assessment?",
+                    [], [], [], [], "", "", False, api_name="/respond")  # question, chat, then the six filters
+chat, sources = job.result(timeout=150)[:2]
+reply = chat[-1]["content"]
+reply = " ".join(part.get("text", "") for part in reply) if isinstance(reply, list) else str(reply)
+client.close()
+time.sleep(1)
+out.write_text(json.dumps({
+    "attempts": attempts, "control": control, "title": config.get("title"), "analytics": config.get("analytics_enabled"),
+    "stylesheets": config.get("stylesheets"), "loads": loads, "page": len(page), "roles": [m["role"] for m in chat],
+    "reply": reply, "sources": sources,
+}))
+'''
+
+
+def _strace() -> list[str]:
+    """strace -f over connect() and the send calls that carry an address, when ptrace is allowed here."""
+    strace = shutil.which("strace")
+    trace = ["-f", "-e", "trace=connect,sendto,sendmsg,sendmmsg"]
+    if strace and subprocess.run([strace, *trace, "-o", os.devnull, "true"], capture_output=True).returncode == 0:
+        return [strace, *trace]
+    return []  # ptrace may be forbidden in a container
+
+
 def _native_connects(trace: Path) -> list[str]:
-    """connect() calls to an IPv4/IPv6 address that is not loopback, from strace's output."""
+    """From strace's output: connects and sends to an IPv4/IPv6 address that is not loopback, and any to port 53
+    (a DNS query, which is a lookup of a name that is not in /etc/hosts, even when the resolver is on loopback)."""
     bad = []
     for line in trace.read_text(errors="replace").splitlines():
-        if "connect(" not in line or ("AF_INET" not in line and "AF_INET6" not in line):
+        if "AF_INET" not in line or not re.search(r"\b(connect|sendto|sendmsg|sendmmsg)\(", line):
             continue
         v4 = re.search(r'inet_addr\("([\d.]+)"\)', line)
         v6 = re.search(r'inet_pton\(AF_INET6, "([^"]+)"', line)
         address = v4.group(1) if v4 else v6.group(1) if v6 else "?"
-        if not (address.startswith("127.") or address in ("::1", "::ffff:127.0.0.1")):
+        dns = re.search(r"port=htons\(53\)", line)
+        if dns or not (address.startswith("127.") or address in ("::1", "::ffff:127.0.0.1")):
             bad.append(line)
     return bad
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _clean_env(tmp_path: Path) -> dict:
+    """No LANDINFO_* and none of the switches (landinfo must set them itself), no proxy, scratch files in tmp."""
+    proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LANDINFO_") and k not in SWITCHES and k.lower() not in proxies}
+    env.update(LANDINFO_FEEDBACK_DIR=str(tmp_path / "feedback"), GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
+    return env
+
+
+def _answers(port: int, server: subprocess.Popen) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        assert server.poll() is None, "the server exited before it answered"
+        return False
+
+
+def _attempts(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def _described(attempts: list[dict]) -> str:
+    return "\n\n".join(f"{a['call']} {a['target']}\n{a['stack']}" for a in attempts)
 
 
 def test_ingest_search_ask_and_imports_make_no_outside_connection(tmp_path):
@@ -148,18 +251,15 @@ def test_ingest_search_ask_and_imports_make_no_outside_connection(tmp_path):
     out, trace = tmp_path / "result.json", tmp_path / "connect.trace"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANDINFO_") and k not in SWITCHES}
     command = [sys.executable, str(script), str(corpus), str(tmp_path / "indexes"), str(out)]
-    strace = shutil.which("strace")
+    strace = _strace()
     if strace:
-        probe = subprocess.run([strace, "-f", "-e", "trace=connect", "-o", os.devnull, "true"], capture_output=True)
-        strace = strace if probe.returncode == 0 else None  # ptrace may be forbidden in a container
-    if strace:
-        command = [strace, "-f", "-e", "trace=connect", "-o", str(trace), *command]
+        command = [*strace, "-o", str(trace), *command]
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(out.read_text())
 
     assert result["control"] == "create_connection", "the guard did not catch the control connection"
-    assert result["attempts"] == [], "\n\n".join(f"{a['call']} {a['target']}\n{a['stack']}" for a in result["attempts"])
+    assert result["attempts"] == [], _described(result["attempts"])
     if strace:
         assert _native_connects(trace) == []
     assert result["model"] and result["chunks"] > 0 and result["passages"] > 0  # the real work really happened
@@ -169,3 +269,64 @@ def test_ingest_search_ask_and_imports_make_no_outside_connection(tmp_path):
     assert result["after"]["GRADIO_ANALYTICS_ENABLED"] == "False"
     assert result["after"]["HF_HUB_OFFLINE"] == "1"
     assert result["telemetry"] is False  # what Chroma's client itself reports
+
+
+def test_serving_the_chat_and_answering_in_it_make_no_outside_connection(tmp_path, demo_settings):
+    """`landinfo serve` on a free loopback port over the real demo index, in a guarded interpreter (and under strace
+    where allowed); a second guarded interpreter loads the page and its config and asks one question through the app
+    with gradio_client. Start-up, page load and answer: not one attempt outside loopback, not one DNS lookup."""
+    port, env = _free_port(), _clean_env(tmp_path)
+    serve_script, chat_script = tmp_path / "guarded_serve.py", tmp_path / "guarded_chat.py"
+    serve_script.write_text(SERVE.replace("__SWITCHES__", repr(SWITCHES)))
+    chat_script.write_text(CHAT.replace("__SWITCHES__", repr(SWITCHES)))
+    status, log, trace = tmp_path / "status.json", tmp_path / "attempts.jsonl", tmp_path / "serve.trace"
+    strace = _strace()
+    command = [sys.executable, str(serve_script), str(demo_settings.index_dir), str(port), str(status), str(log)]
+    if strace:
+        command = [*strace, "-o", str(trace), *command]
+    with open(tmp_path / "serve.out", "wb") as output:
+        server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while not _answers(port, server):
+            assert time.monotonic() < deadline, "the server did not answer on loopback within 90 s"
+            time.sleep(0.25)
+        # The officer's side, guarded too; it needs the switches that landinfo's own processes get from landinfo
+        # (gradio_client pings huggingface.co on start unless GRADIO_ANALYTICS_ENABLED=False).
+        chat_env = {**env, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+        out = tmp_path / "chat.json"
+        chat = subprocess.run([sys.executable, str(chat_script), str(port), str(out)], env=chat_env,
+                              capture_output=True, text=True, timeout=180)
+        assert chat.returncode == 0, chat.stderr[-3000:]
+        time.sleep(2)  # background threads (analytics, update checks) get their chance to call out
+        during = _attempts(log)
+    finally:
+        pid = json.loads(status.read_text())["pid"] if status.exists() else server.pid
+        try:
+            os.kill(pid, signal.SIGINT)  # uvicorn shuts down gracefully; strace, if there, ends with it
+            server.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            server.kill()
+            server.wait(timeout=10)
+    served = (tmp_path / "serve.out").read_text(errors="replace")
+    result, started = json.loads(out.read_text()), json.loads(status.read_text())
+
+    assert started["control"] == result["control"] == "create_connection", "a guard missed the control connection"
+    assert during == [], _described(during)  # start-up, page load and the answer
+    assert _attempts(log) == [], _described(_attempts(log))  # nor on shutdown
+    assert result["attempts"] == [], _described(result["attempts"])  # the client's side
+    if strace:
+        assert _native_connects(trace) == []
+    assert f"serving on http://127.0.0.1:{port}" in served
+    assert all(value is None for value in started["before"].values())  # the switches came from landinfo itself
+    assert started["after"]["GRADIO_ANALYTICS_ENABLED"] == "False" and started["after"]["HF_HUB_OFFLINE"] == "1"
+    assert started["after"]["ANONYMIZED_TELEMETRY"] == "False"
+    # The page really loaded, and nothing it makes the browser load comes from elsewhere.
+    assert result["page"] > 1000 and result["title"] == "Landinfo" and result["analytics"] is False
+    off_machine = [u for u in result["loads"] + result["stylesheets"]
+                   if re.match(r"(?i)(https?:)?//", u) and not re.match(r"(?i)(https?:)?//(127\.0\.0\.1|localhost)[:/]", u)]
+    assert off_machine == []
+    # A real, cited answer came back through the app.
+    assert result["roles"] == ["user", "assistant"]
+    assert 'class="cite"' in result["reply"] and "refusal" not in result["reply"], result["reply"][:1000]
+    assert "card cited" in result["sources"]
