@@ -99,3 +99,15 @@ def test_export_carries_every_quote_and_source(assistant, tmp_path):
 
     text = "\n".join(p.text for p in Document(str(path)).paragraphs)
     assert answer.citations[0].quote in text
+
+
+def test_demo_question_set_holds_its_baseline(demo_settings, tmp_path):
+    """evals/demo.yaml runs in the default suite: every quote verbatim, no metric below the committed baseline."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    args = ["--index-dir", str(demo_settings.index_dir), "eval", str(repo / "evals" / "demo.yaml"),
+            "--out", str(tmp_path / "runs"), "--fail-on-regression", "--quiet", "--json"]
+    baseline = repo / "evals" / "baselines" / "demo.json"
+    args += ["--compare", str(baseline)] if baseline.exists() else ["--no-compare"]
+    assert main(args) == 0

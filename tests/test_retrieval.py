@@ -19,6 +19,9 @@ def test_prefer_recent_lifts_newer_country_information_but_not_case_law(tmp_path
     body = "Returnees who left illegally are questioned at the airport and some are detained for days."
     _doc(root, "old-report.md", "coi", "2014-01-01", body)
     _doc(root, "new-report.md", "coi", "2026-01-01", body + " Lawyers confirm this.")
+    for i, topic in enumerate(["Elections were postponed.", "The currency lost value.", "Floods hit the north.",
+                               "A new school law passed.", "Fuel prices rose sharply."]):
+        _doc(root, f"other-{i}.md", "coi", "2025-01-01", topic)
     ingest(root, fake_settings, progress=False)
     retriever = Retriever(fake_settings)
     plain = retriever.retrieve("returnees questioned at the airport detained", None, 2)

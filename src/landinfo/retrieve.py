@@ -161,7 +161,7 @@ class Retriever:
             hits = self.store.index.query(vector, n * 2 * len(languages), filters)
             for language, weight in languages:
                 own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
-                self._fuse(scores, table, own[:n], self.weights.dense * weight, full=len(own) >= n)
+                self._fuse(scores, table, own[:n], self.weights.dense * weight)
         if self.use_lexical and self.store.lexical is not None:
             tokens = lexical_query(query)
             for language, weight in languages:
