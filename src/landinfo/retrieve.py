@@ -48,6 +48,7 @@ class Weights:
     country_mismatch: float = 0.01
     per_document: int = 3
     per_language: bool = True
+    filtered_language_queries: bool = True  # better recall (held-out r10 0.91 vs 0.87); slower past ~100k chunks
     fusion: str = "score"  # "rrf" (reciprocal rank) or "score" (min-max scaled scores)
     score_scale: float = 0.03  # brings scaled scores to the size of RRF scores, so bonuses keep their meaning
     recent_halflife_years: float = 4.0
@@ -157,11 +158,16 @@ class Retriever:
         languages = self._languages(table, filters)
         if self.use_dense:
             vector = self.store.embedder.embed_queries([query])[0]
-            # One query, split by language in memory: a filtered Chroma query costs time linear in the index.
-            hits = self.store.index.query(vector, n * 2 * len(languages), filters)
-            for language, weight in languages:
-                own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
-                self._fuse(scores, table, own[:n], self.weights.dense * weight)
+            if self.weights.filtered_language_queries:
+                for language, weight in languages:
+                    hits = self.store.index.query(vector, n, _with_language(filters, language))
+                    self._fuse(scores, table, hits, self.weights.dense * weight)
+            else:
+                # One query, split by language in memory: a filtered Chroma query costs time linear in the index.
+                hits = self.store.index.query(vector, n * 2 * len(languages), filters)
+                for language, weight in languages:
+                    own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
+                    self._fuse(scores, table, own[:n], self.weights.dense * weight)
         if self.use_lexical and self.store.lexical is not None:
             tokens = lexical_query(query)
             for language, weight in languages:
@@ -277,6 +283,12 @@ def lexical_query(query: str) -> list[str]:
     if extra:
         tokens += tokenize(" ".join(extra))
     return tokens
+
+
+def _with_language(filters: Filters | None, language: str | None) -> Filters | None:
+    if language is None:
+        return filters
+    return replace(filters or Filters(), languages=(language,))
 
 
 def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:
