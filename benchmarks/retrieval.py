@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     for name in args.configs.split(","):
         retriever = Retriever(settings, store=store, **CONFIGS[name])
         retriever._table = warm.table
-        retriever._table_count = warm._table_count
+        retriever._table_generation = warm._table_generation
         out = evaluate(retriever, questions)
         results[name] = out
         p50, p95 = latency(out["rows"])

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .chunking import chunk_document, embedding_text
@@ -209,7 +209,6 @@ class _Ingestion:
             if doc is None and rec is not None and rec.status == "duplicate":
                 doc = self._load(Path(key), signatures[key])  # its canonical copy went away: index it now
             if doc is not None:
-                from dataclasses import replace
                 self._queue(replace(doc, duplicates=dup_sources))
             elif rec is not None and tuple(rec.meta.get("_duplicates", ())) != dup_sources:
                 self._retag_duplicates(rec, dup_sources)

@@ -125,7 +125,7 @@ class Retriever:
         self.use_references, self.use_rescoring = use_references, use_rescoring
         self._lock = threading.Lock()
         self._table: _Table | None = None
-        self._table_count = -1
+        self._table_generation = None
         self.cross_encoder = None
         if settings.cross_encoder:
             from .rerank import load_cross_encoder
@@ -137,12 +137,12 @@ class Retriever:
         """The in-memory chunk table, rebuilt whenever an ingest has changed the index (any instance's)."""
         with self._lock:
             generation = (self.store.index.count(), self.store.lexical_generation())
-            if self._table is None or generation != self._table_count:
+            if self._table is None or generation != self._table_generation:
                 from .lexical import LexicalIndex
 
                 self.store.lexical = LexicalIndex.load(Store.lexical_folder(self.settings, self.store.shape))
                 self._table = _Table.build(self.store)
-                self._table_count = generation
+                self._table_generation = generation
             return self._table
 
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,

@@ -1,7 +1,6 @@
 """The parts of one index that belong together: embedder, vectors, lexical index and manifest."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +89,3 @@ class Store:
             "collection": self.index.name, "index_dir": str(folder), "index_bytes": size,
             "chroma": self.settings.chroma_url or "embedded",
         }
-
-
-def load_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
