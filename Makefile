@@ -18,6 +18,10 @@ run: install
 	$(VENV)/bin/landinfo ingest corpus/
 	$(PY) app.py
 
+ask: install                      # make ask Q="Hur behandlas journalister i Veldoria?"
+	$(VENV)/bin/landinfo ingest corpus/
+	$(VENV)/bin/landinfo ask "$(Q)"
+
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
