@@ -46,7 +46,7 @@ class Assistant:
                 warnings = llm_warnings + warnings
                 mode = "llm"
             else:
-                warnings = [FRAME[language].get("llm_fallback", "LLM answer failed verification; showing the extractive answer.")] + warnings
+                warnings = [FRAME.get(language, FRAME["en"])["llm_fallback"]] + warnings
         timings["answer_ms"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         return Answer(question=question, language=language, text=text, refused=refused,

@@ -66,6 +66,8 @@ class _Table:
     doc_refs: dict[str, set[str]] = field(default_factory=dict)
     section_keys: list[str | None] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
+    rows_by_section: dict[str, list[int]] = field(default_factory=dict)  # "4 kap. 1 §" -> rows
+    rows_by_article: dict[str, list[int]] = field(default_factory=dict)  # "33" -> rows
     doc_type: np.ndarray = None
     language: np.ndarray = None
     date_num: np.ndarray = None
@@ -84,9 +86,14 @@ class _Table:
             refs = {r for r in (meta.get("references") or "").split("|") if r}
             table.doc_refs.setdefault(doc, set()).update(r.lower() for r in refs)
             section = meta.get("section", "")
-            table.section_keys.append(section_key(section) if section else None)
+            key = section_key(section) if section else None
+            table.section_keys.append(key)
+            if key:
+                table.rows_by_section.setdefault(key, []).append(i)
             found = _ARTICLE_IN_SECTION.findall(section)
             table.articles.append(found[-1].lower() if found else "")
+            if found:
+                table.rows_by_article.setdefault(found[-1].lower(), []).append(i)
         for rows in table.by_doc.values():
             rows.sort(key=lambda i: (table.metas[i].get("unit_index", 0), table.metas[i].get("start", 0)))
         table.doc_type = np.array([m.get("doc_type", "") for m in table.metas], dtype=object)
@@ -227,7 +234,9 @@ class Retriever:
                 if len(named) == 1:
                     ref = replace(ref, instrument=named[0])
             if ref.kind in ("section", "article"):
-                rows = [i for i in range(len(table.ids)) if ok(i) and _section_matches(ref, table, i)]
+                candidates = (table.rows_by_section.get(ref.key, []) if ref.kind == "section"
+                              else table.rows_by_article.get(_article_number(ref), []))
+                rows = [i for i in candidates if ok(i) and _section_matches(ref, table, i)]
                 # Without a named instrument every "Article 3" matches: let the other signals choose.
                 weight = self.weights.reference_section if ref.instrument or ref.kind == "section" else 0.01
                 if names_document:
@@ -301,14 +310,18 @@ def _section_matches(ref: Reference, table: _Table, i: int) -> bool:
         if table.section_keys[i] != ref.key:
             return False
         return not ref.instrument or ref.instrument.lower() in table.doc_refs.get(meta.get("doc_id", ""), set())
-    number = ref.key.split()[-1].split("(")[0].lower()
-    if table.articles[i] != number:
+    if table.articles[i] != _article_number(ref):
         return False
     words = _INSTRUMENT_WORDS.get(ref.instrument)
     if not words:
         return True
     haystack = (meta.get("title", "") + " " + meta.get("source", "")).lower()
     return any(w in haystack for w in words)
+
+
+def _article_number(ref: Reference) -> str:
+    """"Article 19(2)" -> "19": sections are addressed by the article's number."""
+    return ref.key.split()[-1].split("(")[0].lower()
 
 
 def _case_name_in(key: str, doc_refs: set[str]) -> bool:

@@ -32,14 +32,21 @@ def doc_router(library: SourceLibrary, allowed: Callable[[Request], bool] = lamb
             return PlainTextResponse("Log in first.", status_code=401)
         return None
 
-    @router.get(prefix + "/{doc_id}/file")
-    def original(doc_id: str, request: Request):
+    def indexed_document(doc_id: str, request: Request):
+        """(document, None) for a logged-in request for an indexed document, else (None, the refusal)."""
         denied = refuse(request)
         if denied:
-            return denied
+            return None, denied
         doc = library.get(doc_id)
         if doc is None:
-            return PlainTextResponse("Not found.", status_code=404)
+            return None, PlainTextResponse("Not found.", status_code=404)
+        return doc, None
+
+    @router.get(prefix + "/{doc_id}/file")
+    def original(doc_id: str, request: Request):
+        doc, refusal = indexed_document(doc_id, request)
+        if refusal:
+            return refusal
         media = "application/pdf" if doc.is_pdf else "application/octet-stream"
         if doc.path.suffix.lower() in (".txt", ".md", ".markdown"):
             media = "text/plain; charset=utf-8"
@@ -50,12 +57,9 @@ def doc_router(library: SourceLibrary, allowed: Callable[[Request], bool] = lamb
     @router.get(prefix + "/{doc_id}/view")
     def view(doc_id: str, request: Request, u: str | None = None, p: str | None = None, q: str | None = None,
              lang: str = "en"):
-        denied = refuse(request)
-        if denied:
-            return denied
-        doc = library.get(doc_id)
-        if doc is None:
-            return PlainTextResponse("Not found.", status_code=404)
+        doc, refusal = indexed_document(doc_id, request)
+        if refusal:
+            return refusal
         try:
             units = library.units(doc)
         except LandinfoError as exc:
