@@ -1,6 +1,7 @@
-"""Faults during ingest: a `landinfo ingest` killed with SIGKILL part-way and run again ends with exactly the
-index a clean run builds (nothing twice, nothing lost; Chroma, BM25 and manifest agree), and a second ingest
-started while one is running is refused with a clear message and harms nothing."""
+"""Faults during ingest: a `landinfo ingest` killed with SIGKILL part-way, in embedded and in server mode, or a
+Chroma server killed under a running ingest, and then run again, ends with exactly the index a clean run builds
+(nothing twice, nothing lost; Chroma, BM25 and manifest agree), and a second ingest started while one is running is
+refused with a clear message and harms nothing."""
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from chroma_server import ChromaServer
 from landinfo.cli import main
 from landinfo.ingest import ingest
 from landinfo.settings import Settings
@@ -59,20 +61,29 @@ def reference(corpus, tmp_path_factory) -> dict:
     return _contents(settings)
 
 
-def _settings(index_dir: Path) -> Settings:
-    return Settings(index_dir=index_dir, embedding_model="fake", chunk_tokens=CHUNK_TOKENS)
+def _settings(index_dir: Path, chroma_url: str = "") -> Settings:
+    return Settings(index_dir=index_dir, embedding_model="fake", chunk_tokens=CHUNK_TOKENS, chroma_url=chroma_url)
 
 
-def _env(index_dir: Path) -> dict:
+def _env(index_dir: Path, chroma_url: str = "") -> dict:
     env = dict(os.environ, LANDINFO_INDEX_DIR=str(index_dir), LANDINFO_EMBEDDING_MODEL="fake",
-               LANDINFO_CHUNK_TOKENS=str(CHUNK_TOKENS))
-    env.pop("LANDINFO_CHROMA_URL", None)
+               LANDINFO_CHUNK_TOKENS=str(CHUNK_TOKENS), LANDINFO_CHROMA_URL=chroma_url)
+    if not chroma_url:
+        env.pop("LANDINFO_CHROMA_URL")
     return env
 
 
-def _start_ingest(corpus: Path, index_dir: Path) -> subprocess.Popen:
+def _start_ingest(corpus: Path, index_dir: Path, chroma_url: str = "") -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "landinfo.cli", "ingest", str(corpus), "--json"],
-                            env=_env(index_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=_env(index_dir, chroma_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _finish_ingest(corpus: Path, index_dir: Path, chroma_url: str = "") -> dict:
+    finish = subprocess.run([sys.executable, "-m", "landinfo.cli", "ingest", str(corpus), "--json"],
+                            env=_env(index_dir, chroma_url), capture_output=True, text=True, timeout=300)
+    assert finish.returncode == 0, finish.stderr
+    return json.loads(finish.stdout)
 
 
 def _recorded(index_dir: Path) -> tuple[int, int]:
@@ -128,11 +139,22 @@ def _assert_consistent_and_complete(found: dict, reference: dict) -> None:
     assert found["top"] == reference["top"]
 
 
-def test_ingest_killed_twice_midway_then_rerun_gives_the_clean_index(corpus, reference, tmp_path):
+@pytest.mark.parametrize("mode", ["embedded", "server"])
+def test_ingest_killed_twice_midway_then_rerun_gives_the_clean_index(corpus, reference, tmp_path, mode):
     index_dir = tmp_path / "indexes"
+    server = ChromaServer(tmp_path).start() if mode == "server" else None
+    url = server.url if server else ""
+    try:
+        _kill_twice_then_finish(corpus, reference, index_dir, url)
+    finally:
+        if server:
+            server.stop()
+
+
+def _kill_twice_then_finish(corpus: Path, reference: dict, index_dir: Path, url: str) -> None:
     killed_at = []
     for at_least in (3, 31):  # kill early, then again in the resumed run, likely while it records a batch
-        process = _start_ingest(corpus, index_dir)
+        process = _start_ingest(corpus, index_dir, url)
         _wait_for(lambda: _recorded(index_dir)[0] >= at_least, 120, f"{at_least} files to be indexed", process)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
@@ -142,17 +164,36 @@ def test_ingest_killed_twice_midway_then_rerun_gives_the_clean_index(corpus, ref
     assert all(n < FILES for n in killed_at), f"the ingest finished before it was killed ({killed_at})"
     recorded_chunks = _recorded(index_dir)[1]
 
-    finish = subprocess.run([sys.executable, "-m", "landinfo.cli", "ingest", str(corpus), "--json"],
-                            env=_env(index_dir), capture_output=True, text=True, timeout=300)
-    assert finish.returncode == 0, finish.stderr
-    report = json.loads(finish.stdout)
+    report = _finish_ingest(corpus, index_dir, url)
     assert report["files"]["unchanged"] == killed_at[-1]  # what the killed runs recorded is not redone
     assert report["files"]["ingested"] == FILES - killed_at[-1]
     assert report["problems"] == []
     # chunks stored by a killed run before it recorded their file are found again, not stored twice
     assert report["chunks"]["added"] + report["chunks"]["unchanged"] == len(reference["chroma"]) - recorded_chunks
     print(f"final run: {report['files']} {report['chunks']}")
-    _assert_consistent_and_complete(_contents(_settings(index_dir)), reference)
+    _assert_consistent_and_complete(_contents(_settings(index_dir, url)), reference)
+
+
+def test_chroma_server_killed_during_ingest_then_restarted_and_rerun_gives_the_clean_index(corpus, reference,
+                                                                                            tmp_path):
+    index_dir = tmp_path / "indexes"
+    server = ChromaServer(tmp_path).start()
+    try:
+        process = _start_ingest(corpus, index_dir, server.url)
+        _wait_for(lambda: _recorded(index_dir)[0] >= 5, 120, "5 files to be indexed", process)
+        server.kill()
+        out, err = process.communicate(timeout=120)
+        recorded = _recorded(index_dir)[0]
+        assert process.returncode == 1 and recorded < FILES, f"exit {process.returncode}, {recorded} files: {err}"
+        assert err.strip().startswith(f"landinfo: the Chroma server at {server.url} stopped answering"), err
+        assert "\n" not in err.strip() and "Traceback" not in err
+
+        server.start()
+        report = _finish_ingest(corpus, index_dir, server.url)
+        assert report["files"]["unchanged"] == recorded and report["problems"] == []
+        _assert_consistent_and_complete(_contents(_settings(index_dir, server.url)), reference)
+    finally:
+        server.stop()
 
 
 def test_second_ingest_at_once_is_refused_clearly_and_the_first_completes(corpus, reference, tmp_path, monkeypatch,

@@ -1,19 +1,18 @@
 """Server mode: the same corpus indexed in a real `chroma run` server answers exactly as the embedded store
-does, and several app instances sharing that server and one index folder see each other's ingests."""
+does, several app instances sharing that server and one index folder see each other's ingests, and a server that
+dies mid-session is one clear line, after which the same instance answers again once the server is back."""
 from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from chroma_server import ChromaServer, free_port
+from landinfo.assistant import Assistant
 from landinfo.cli import main
+from landinfo.errors import IndexUnavailableError
 from landinfo.retrieve import Retriever
 from landinfo.settings import Settings
 
@@ -28,48 +27,12 @@ QUERIES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _chroma_executable() -> str:
-    beside = Path(sys.executable).with_name("chroma")
-    return str(beside) if beside.exists() else (shutil.which("chroma") or pytest.skip("no `chroma` executable"))
-
-
-def _alive(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     """A real Chroma server on a free loopback port, stopped at the end of the module."""
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    log = (folder / "server.log").open("w")
-    server = subprocess.Popen([_chroma_executable(), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not _alive(url):
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"chroma server did not come up: {(folder / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.2)
-    yield url
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
-    log.close()
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server")).start()
+    yield server.url
+    server.stop()
 
 
 def _use(monkeypatch, index_dir: Path, chroma_url: str = "") -> None:
@@ -161,8 +124,33 @@ def test_a_serving_instance_sees_an_edited_document(chroma_url, tmp_path):
 
 
 def test_unreachable_server_is_one_clear_line(tmp_path, monkeypatch, capsys):
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     _use(monkeypatch, tmp_path / "indexes", url)
     assert main(["search", "anything", "--json"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"landinfo: cannot reach the Chroma server at {url}") and "\n" not in err
+
+
+def test_a_server_killed_mid_session_is_one_clear_line_and_the_instance_recovers(tmp_path, monkeypatch, capsys):
+    server = ChromaServer(tmp_path).start()
+    try:
+        _use(monkeypatch, tmp_path / "indexes", server.url)
+        _run_json(capsys, ["ingest", str(DEMO), "--json"])
+        assistant = Assistant(Settings())  # an app instance, already serving (fake model: passages, no answer)
+        question = "How many journalists were detained in Veldoria in 2025?"
+        before = assistant.ask(question)
+        assert before.passages
+
+        server.kill()
+        with pytest.raises(IndexUnavailableError, match=f"the Chroma server at {server.url} stopped answering"):
+            assistant.ask(question)
+        assert main(["search", "journalists detained", "--json"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"landinfo: cannot reach the Chroma server at {server.url}") and "\n" not in err
+
+        server.start()  # same port, same folder: nothing was lost, and nobody restarts the app
+        after = assistant.ask(question)
+        assert after.text == before.text
+        assert [p.id for p in after.passages] == [p.id for p in before.passages]
+    finally:
+        server.stop()

@@ -374,3 +374,43 @@ def test_without_an_index_the_page_says_what_to_run(browser, tmp_path):
         context.close()
     finally:
         server.should_exit = True
+
+
+def test_when_the_chroma_server_dies_the_chat_says_so_and_answers_again_once_it_is_back(browser, tmp_path):
+    import uvicorn
+
+    from chroma_server import ChromaServer
+    from landinfo.ingest import ingest
+    from landinfo.settings import Settings
+    from landinfo.ui import create_app
+
+    chroma = ChromaServer(tmp_path).start()
+    settings = Settings(index_dir=tmp_path / "indexes", embedding_model="fake", chroma_url=chroma.url,
+                        feedback_dir=tmp_path / "fb")
+    ingest(DEMO_CORPUS, settings, progress=False)
+    app, _ = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.config.port}/"
+    try:
+        _wait_until_serving(url)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        ask(page, JOURNALISTS)
+
+        chroma.kill()
+        page.locator("#question textarea").fill(JOURNALISTS)
+        page.locator("#ask").click()
+        last_answer(page).get_by_text("The search index is not answering right now").wait_for(timeout=60_000)
+        assert chroma.url in last_answer(page).inner_text()
+        page.screenshot(path=tmp_path / "index-down.png")
+
+        chroma.start()
+        ask(page, JOURNALISTS)  # the same page, the same app process: answered again
+        assert "not answering" not in last_answer(page).inner_text()
+        context.close()
+    finally:
+        server.should_exit = True
+        chroma.stop()

@@ -27,3 +27,7 @@ class QuestionSetError(LandinfoError):
 
 class ModelUnavailableError(LandinfoError):
     """An embedding or language model cannot be loaded offline."""
+
+
+class IndexUnavailableError(LandinfoError):
+    """The Chroma server stopped answering; nothing was changed by the failed call."""

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import EmptyIndexError, IndexMismatchError, LandinfoError
+from .errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
 from .records import Filters, Passage
 from .settings import Settings
 
@@ -59,10 +59,47 @@ def _client(settings: Settings):
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+class _ServerGuard:
+    """A collection on a Chroma server whose failures to answer become one IndexUnavailableError.
+
+    The HTTP client reconnects by itself, so once the server is back the same object works again."""
+
+    def __init__(self, collection, url: str):
+        self._collection = collection
+        self._url = url
+
+    def __getattr__(self, name):
+        method = getattr(self._collection, name)
+        if not callable(method):
+            return method
+
+        def guarded(*args, **kwargs):
+            import httpx
+
+            try:
+                return method(*args, **kwargs)
+            except (httpx.TransportError, ConnectionError) as exc:
+                raise _unavailable(self._url, exc) from None
+        return guarded
+
+
+def _unavailable(url: str, exc: Exception) -> IndexUnavailableError:
+    return IndexUnavailableError(f"the Chroma server at {url} stopped answering ({type(exc).__name__}: {exc}); "
+                                 "start it again and retry")
+
+
 class VectorIndex:
     """One Chroma collection per index shape; its name carries the shape's fingerprint."""
 
     def __init__(self, settings: Settings, shape: IndexShape, create: bool = False):
+        import httpx
+
+        try:
+            self._open(settings, shape, create)
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise _unavailable(settings.chroma_url, exc) from None
+
+    def _open(self, settings: Settings, shape: IndexShape, create: bool) -> None:
         self.shape = shape
         self.name = f"{settings.collection}-{shape.fingerprint()}"
         self._client = _client(settings)
@@ -86,9 +123,10 @@ class VectorIndex:
                     f"build an index for this model.")
             else:
                 raise EmptyIndexError("nothing has been ingested yet: run `landinfo ingest corpus/` first")
-        self._col = self._client.get_or_create_collection(
+        collection = self._client.get_or_create_collection(
             self.name, embedding_function=None, metadata=shape.as_metadata(),
             configuration={"hnsw": {"space": "cosine"}})
+        self._col = _ServerGuard(collection, settings.chroma_url) if settings.chroma_url else collection
         stored = self._col.metadata or {}
         if stored and stored.get("embedding_model") != shape.embedding_model:
             raise IndexMismatchError(f"collection {self.name} holds vectors of {stored.get('embedding_model')!r}")

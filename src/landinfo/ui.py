@@ -19,12 +19,14 @@ from fastapi import FastAPI, Request
 from starlette.routing import Mount
 
 from .answer import Answer
+from .errors import IndexUnavailableError
 from .export import answer_to_docx, answer_to_markdown
 from .records import DOC_TYPES, Filters
 from .settings import Settings
 from .ui_backend import Backend, NotReady, load_users
 from .ui_docs import doc_router
-from .ui_render import answer_markdown, no_index_html, sources_panel, status_html, stream_cuts
+from .ui_render import (answer_markdown, index_down_html, no_index_html, sources_panel, status_html,
+                        stream_cuts)
 from .ui_style import COPY_JS, CSS, HEAD
 from .ui_text import t
 from .ui_trainer import build_trainer
@@ -194,6 +196,10 @@ def build(backend: Backend) -> gr.Blocks:
                 answer = backend.ask(text, None if filters.is_empty() and not filters.prefer_recent else filters)
             except NotReady as exc:
                 history[-1] = {"role": "assistant", "content": no_index_html(str(exc), ui)}
+                yield (history,) + (gr.skip(),) * 8
+                return
+            except IndexUnavailableError as exc:
+                history[-1] = {"role": "assistant", "content": index_down_html(str(exc), ui)}
                 yield (history,) + (gr.skip(),) * 8
                 return
             past = list(past or []) + [answer]

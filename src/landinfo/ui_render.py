@@ -210,3 +210,8 @@ def no_index_html(problem: str, ui: str) -> str:
         return ""
     return (f'<div class="no-index"><strong>{t(ui, "no_index")}</strong> {t(ui, "no_index_hint")}'
             f'<pre>landinfo ingest corpus/</pre><div class="detail">{html.escape(problem)}</div></div>')
+
+
+def index_down_html(problem: str, ui: str) -> str:
+    return (f'<div class="no-index"><strong>{t(ui, "index_down")}</strong>'
+            f'<div class="detail">{html.escape(problem)}</div></div>')

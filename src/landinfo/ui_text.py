@@ -44,6 +44,8 @@ TEXT = {
         "timing": "{passages} passages searched in {seconds:.1f} s",
         "no_index": "No index is available yet, so questions cannot be answered.",
         "no_index_hint": "Build it on the server with the command below, then reload this page:",
+        "index_down": "The search index is not answering right now, so this question was not answered. "
+                      "Ask again in a moment; if it keeps failing, tell whoever runs the server.",
         "status_docs": "{documents} documents",
         "status_countries": "countries",
         "status_newest": "newest source",
@@ -131,6 +133,8 @@ TEXT = {
         "timing": "{passages} avsnitt genomsökta på {seconds:.1f} s",
         "no_index": "Det finns inget index ännu, så frågor kan inte besvaras.",
         "no_index_hint": "Bygg det på servern med kommandot nedan och ladda sedan om sidan:",
+        "index_down": "Sökindexet svarar inte just nu, så frågan besvarades inte. "
+                      "Fråga igen om en stund; om felet kvarstår, kontakta den som driver servern.",
         "status_docs": "{documents} dokument",
         "status_countries": "länder",
         "status_newest": "nyaste källa",

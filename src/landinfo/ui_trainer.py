@@ -9,7 +9,7 @@ from typing import Callable
 
 import gradio as gr
 
-from .errors import QuestionSetError
+from .errors import IndexUnavailableError, QuestionSetError
 from .evaluate.questionset import load_question_set
 from .ui_backend import Backend, NotReady
 from .ui_exercise import Exercise, expected_html, question_sets
@@ -151,7 +151,7 @@ def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
             return (gr.skip(),) * (3 + len(view_outputs))
         try:
             answer_obj = backend.ask(exercise.question.question, None)
-        except NotReady as exc:
+        except (NotReady, IndexUnavailableError) as exc:
             gr.Warning(str(exc))
             return (gr.skip(),) * (3 + len(view_outputs))
         exercise.reveal(text, answer_obj)
