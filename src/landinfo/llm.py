@@ -124,7 +124,7 @@ def make_chat_model(settings: Settings):
         except ImportError as exc:
             raise ModelUnavailableError("LLM provider 'ollama' needs `pip install langchain-ollama`") from exc
         return ChatOllama(model=settings.llm_model, base_url=settings.llm_base_url or "http://127.0.0.1:11434",
-                          temperature=0)
+                          temperature=0, client_kwargs={"timeout": settings.llm_timeout_s})
     if provider == "openai":
         try:
             from langchain_openai import ChatOpenAI
@@ -133,5 +133,6 @@ def make_chat_model(settings: Settings):
         if not settings.llm_base_url:
             raise ModelUnavailableError("set LANDINFO_LLM_BASE_URL to your OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1)")
         return ChatOpenAI(model=settings.llm_model, base_url=settings.llm_base_url, api_key=settings.llm_api_key,
-                          temperature=0)
+                          temperature=0, timeout=settings.llm_timeout_s, max_retries=1,
+                          extra_body=settings.llm_request_options or None)
     raise ModelUnavailableError(f"unknown LLM provider {provider!r}: use 'ollama' or 'openai'")

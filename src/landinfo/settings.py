@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     llm_model: str = Field("", description="Model name for the LLM provider.")
     llm_base_url: str = Field("", description="Base URL of the LLM server (e.g. http://127.0.0.1:11434 or http://127.0.0.1:8000/v1).")
     llm_api_key: str = Field("not-needed", description="API key for OpenAI-compatible servers that want one.")
+    llm_timeout_s: float = Field(60.0, description="Seconds to wait for the LLM server before answering extractively.")
+    llm_request_options: dict = Field(default_factory=dict, description="Extra JSON fields sent with every request to an OpenAI-compatible server (e.g. {\"top_k\": 1} for llama.cpp or vLLM).")
     host: str = Field("127.0.0.1", description="Address the chat binds.")
     port: int = Field(7860, description="Port the chat listens on.")
     auth_file: Path | None = Field(None, description="File of 'user:password' lines; when set the chat asks for a login.")
