@@ -54,6 +54,16 @@ def test_article_33_of_the_refugee_convention_is_on_its_page(shared_settings):
     assert "No Contracting State shall expel or return" in " ".join(top.text.split())
 
 
+@pytest.mark.parametrize("query", ["What does Article 3 of the ECHR say?", "Vad säger artikel 3 i Europakonventionen?"])
+def test_article_3_of_the_echr_is_the_conventions_not_a_protocols(shared_settings, query):
+    """ECHR_ENG.pdf prints the protocols after the Convention, each with its own Article 3."""
+    hits = Retriever(shared_settings).retrieve(query, None, 2)
+    assert [(h.source.split("/")[-1], h.page) for h in hits] == [
+        ("ECHR_ENG.pdf", 5), ("CoE_European Convention for the Protection of Human Rights and Fundamental "
+                              "Freedoms_1950_EN.pdf", 2)]
+    assert all("No one shall be subjected to torture" in " ".join(h.text.split()) for h in hits)
+
+
 def test_statute_section_is_one_addressable_passage(shared_settings):
     hits = Retriever(shared_settings).retrieve("4 kap. 1 § utlänningslagen", None, 5)
     assert hits[0].source == "law/sfs/sfs-2005-716.md"

@@ -32,6 +32,7 @@ _INSTRUMENT_WORDS = {  # matched against a document's title and file name
     "dublin": ("dublin", "604/2013"),
     "qualification-regulation": ("2024/1347", "qualification"),
 }
+_PROTOCOL_IN_QUERY = re.compile(r"\b(?:protocol|protokoll|tilläggsprotokoll)\b", re.I)
 _ARTICLE_IN_SECTION = re.compile(r"(?:article|artikel)\s+(\d+[a-z]?)", re.I)
 
 
@@ -68,6 +69,9 @@ class _Table:
     articles: list[str] = field(default_factory=list)
     rows_by_section: dict[str, list[int]] = field(default_factory=dict)  # "4 kap. 1 §" -> rows
     rows_by_article: dict[str, list[int]] = field(default_factory=dict)  # "33" -> rows
+    # 0 for the first article of its number in its document, 1 for a later one: the ECHR's own Article 3 comes
+    # before the Articles 3 of the protocols printed after it
+    article_repeat: list[int] = field(default_factory=list)
     doc_type: np.ndarray = None
     language: np.ndarray = None
     date_num: np.ndarray = None
@@ -94,8 +98,19 @@ class _Table:
             table.articles.append(found[-1].lower() if found else "")
             if found:
                 table.rows_by_article.setdefault(found[-1].lower(), []).append(i)
+        table.article_repeat = [0] * len(table.ids)
         for rows in table.by_doc.values():
             rows.sort(key=lambda i: (table.metas[i].get("unit_index", 0), table.metas[i].get("start", 0)))
+            started: set[str] = set()
+            previous = ""
+            for i in rows:
+                article = table.articles[i]
+                if article and article != previous and article in started:
+                    table.article_repeat[i] = 1
+                elif article and article == previous:
+                    table.article_repeat[i] = table.article_repeat[rows[rows.index(i) - 1]]
+                started.add(article)
+                previous = article
         table.doc_type = np.array([m.get("doc_type", "") for m in table.metas], dtype=object)
         table.language = np.array([m.get("language", "") for m in table.metas], dtype=object)
         table.date_num = np.array([m.get("date_num", 0) for m in table.metas], dtype=np.int64)
@@ -242,8 +257,10 @@ class Retriever:
                 if names_document:
                     # "Article 6 ECHR in MIG 2009:30": the question is about the judgment citing it.
                     weight = min(weight, self.weights.reference_document * 0.5)
+                protocol = _PROTOCOL_IN_QUERY.search(query)
                 for i in rows:
-                    scores[i] = scores.get(i, 0.0) + weight
+                    repeat = ref.kind == "article" and table.article_repeat[i] and not protocol
+                    scores[i] = scores.get(i, 0.0) + (weight * 0.5 if repeat else weight)
                     if weight >= self.weights.reference_section or names_document:
                         referenced_docs.add(table.metas[i].get("doc_id", ""))
                 continue
