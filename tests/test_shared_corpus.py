@@ -122,6 +122,29 @@ def test_every_quote_of_real_answers_is_verbatim(shared_settings):
             assert f"[{c.marker}]" in answer.text and c.quote in answer.text
 
 
+@pytest.mark.parametrize("question, page, opening", [
+    ("What does Article 3 of the ECHR say?", 5, "No one shall be subjected to torture"),
+    ("Vad innebär den diskretionära klausulen i artikel 17 i Dublinförordningen?", 11,
+     "each Member State may decide to examine an application"),
+])
+def test_a_question_naming_an_article_is_answered_with_that_article(shared_settings, question, page, opening):
+    from landinfo.assistant import Assistant
+
+    answer = Assistant(shared_settings).ask(question)
+    assert not answer.refused, answer.text
+    first = answer.citations[0]
+    assert first.page == page and opening in " ".join(first.quote.split()), (first.source, first.page, first.quote)
+
+
+def test_the_year_in_a_regulation_number_is_not_a_year_the_question_asks_about(shared_settings):
+    from landinfo.assistant import Assistant
+
+    answer = Assistant(shared_settings).ask(
+        "Which situations of armed conflict count as serious harm under Article 15 of Regulation (EU) 2024/1347?")
+    assert not answer.refused, answer.text
+    assert any("indiscriminate violence" in c.quote for c in answer.citations), answer.text
+
+
 def test_reference_set_does_not_regress(shared_settings, tmp_path):
     from pathlib import Path
 

@@ -46,6 +46,7 @@ FRAME = {
 }
 
 
+NAMED_PASSAGE_BONUS = 0.05  # sentences of the article or section the question names
 CROSS_LINGUAL_OFFSET = 0.03  # measured on evals/dev.yaml: cross-lingual answers score ~0.03-0.05 lower
 
 
@@ -171,7 +172,12 @@ class ExtractiveAnswerer:
         overlap = np.array([_overlap(q_tokens, s.text) for s in sentences])
         prior = np.array([1.0 / (1.0 + 0.15 * s.passage_index) for s in sentences])
         holding = np.array([s.text.startswith(("Rubrik:", "Domslut")) for s in sentences], dtype=float)
-        shortlist = np.argsort(-(overlap + 0.5 * prior))[:self.shortlist]
+        # "What does Article 3 of the ECHR say?": the article itself is the answer, whatever else matches the words
+        named = referenced_passages(question, passages)
+        in_named = np.array([s.passage_index in named for s in sentences], dtype=float)
+        # ... and it says what it says first: within the named passage, earlier sentences count more
+        opening = in_named * np.array([1.0 / (1 + k) for k in _order_in_passage(sentences)])
+        shortlist = np.argsort(-(overlap + 0.5 * prior + in_named))[:self.shortlist]
         q_vec = self.embedder.embed_queries([question])[0]
         s_vecs = self.embedder.embed_passages([sentences[i].text for i in shortlist])
         sims = np.full(len(sentences), -1.0)
@@ -180,7 +186,7 @@ class ExtractiveAnswerer:
         other_language = np.array([bool(language) and passages[s.passage_index].language not in ("", language)
                                    for s in sentences])
         score = np.where(sims > -1, sims + 0.08 * overlap + 0.02 * prior + 0.02 * holding
-                         + CROSS_LINGUAL_OFFSET * other_language, -1.0)
+                         + CROSS_LINGUAL_OFFSET * other_language + NAMED_PASSAGE_BONUS * in_named + 0.03 * opening, -1.0)
         return sentences, score
 
     def answer(self, question: str, language: str, passages: list[Passage]):
@@ -235,6 +241,8 @@ class ExtractiveAnswerer:
 _ASKS_NUMBER = re.compile(r"\b(how many|how much|number of|what percentage|hur många|hur mycket|antal(?:et)?|"
                           r"hur stor andel|vilket belopp)\b", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# "Regulation (EU) 2024/1347", "604/2013", "MIG 2009:30", "(2005:716)": a year inside a number names an act
+_NUMBERED_ACT = re.compile(r"\b\d{1,4}\s*[/:]\s*\d{1,4}\b")
 _DIGIT = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
                     r"millions?|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tiotals|hundra|hundratals|tusen|tusentals|"
                     r"miljon(?:er)?)\b", re.I)
@@ -244,12 +252,36 @@ _NOT_A_FIGURE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{4}}-
 
 
 def names_a_retrieved_document(question: str, passages: list[Passage]) -> bool:
+    """The question names a decision, or an article or section, that is among the first passages found."""
     from .references import parse_references
 
     keys = [r.key.lower() for r in parse_references(question)
             if r.kind in ("mig", "case_number", "case_name", "ecthr_application")]
     head = " ".join((p.title + " " + p.text[:300]).lower() for p in passages[:3])
-    return any(key in head for key in keys)
+    return any(key in head for key in keys) or bool(referenced_passages(question, passages) & {0, 1, 2})
+
+
+def referenced_passages(question: str, passages: list[Passage]) -> set[int]:
+    """Indexes of the passages that are the article or section the question names ("Article 3 of the ECHR",
+    "4 kap. 1 § utlänningslagen")."""
+    from .references import parse_references, section_key
+
+    found: set[int] = set()
+    for ref in parse_references(question):
+        if ref.kind == "section":
+            matches = [i for i, p in enumerate(passages) if p.section and section_key(p.section) == ref.key]
+        elif ref.kind == "article":
+            number = re.escape(ref.key.split()[-1].split("(")[0])
+            pattern = re.compile(rf"\b(?:article|artikel)\s+{number}\b", re.I)
+            matches = [i for i, p in enumerate(passages) if pattern.search(p.section)]
+        else:
+            continue
+        # the best-ranked match of each document: a treaty's protocols repeat its article numbers further down
+        firsts: dict[str, int] = {}
+        for i in matches:
+            firsts.setdefault(passages[i].doc_id or passages[i].source, i)
+        found |= set(firsts.values())
+    return found
 
 
 def unmet_requirement(question: str, passages: list[Passage], best_sentences: list[str]) -> str:
@@ -268,7 +300,7 @@ def unmet_requirement(question: str, passages: list[Passage], best_sentences: li
     evidence = " ".join(best_sentences)
     if _ASKS_NUMBER.search(question) and not _DIGIT.search(_NOT_A_FIGURE.sub(" ", evidence)):
         return "missing_number"
-    years = set(_YEAR.findall(question))
+    years = set(_YEAR.findall(_NUMBERED_ACT.sub(" ", question)))
     if years and not any(y in p.text for p in passages for y in years):
         return "missing_year"
     return ""
@@ -321,6 +353,16 @@ def _source_order(p: Passage, first_sentence: int):
 
 
 _DISCLAIMER = re.compile(r"fiktiv|fictional|påhittad|invented for training", re.I)
+
+
+def _order_in_passage(sentences: list[Sentence]) -> list[int]:
+    """0 for the first quotable sentence of its passage, 1 for the next, ..."""
+    seen: dict[int, int] = {}
+    out = []
+    for s in sentences:
+        out.append(seen.get(s.passage_index, 0))
+        seen[s.passage_index] = out[-1] + 1
+    return out
 
 
 def _is_heading(text: str) -> bool:
