@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -350,44 +351,13 @@ def test_the_labels_switch_to_swedish(page, tmp_path):
     assert "Din bedömning" in page.locator("#trainer-assessment").inner_text()
 
 
-def test_without_an_index_the_page_says_what_to_run(browser, tmp_path):
+@contextmanager
+def _app_in_this_process(browser, settings):
+    """The chat app served by uvicorn in a thread on a free loopback port; yields a page opened at it."""
     import uvicorn
 
-    from landinfo.settings import Settings
     from landinfo.ui import create_app
 
-    app, _ = create_app(Settings(index_dir=tmp_path / "empty", embedding_model="fake", feedback_dir=tmp_path / "fb"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    url = f"http://127.0.0.1:{server.config.port}/"
-    try:
-        _wait_until_serving(url)
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        page = context.new_page()
-        page.goto(url)
-        banner = page.locator("#no-index")
-        banner.locator("pre", has_text="landinfo ingest corpus/").wait_for(timeout=30_000)
-        page.locator("#question textarea").fill("Anything?")
-        page.locator("#ask").click()
-        last_answer(page).locator("pre", has_text="landinfo ingest corpus/").wait_for(timeout=30_000)
-        page.screenshot(path=tmp_path / "no-index.png")
-        context.close()
-    finally:
-        server.should_exit = True
-
-
-def test_when_the_chroma_server_dies_the_chat_says_so_and_answers_again_once_it_is_back(browser, tmp_path):
-    import uvicorn
-
-    from chroma_server import ChromaServer
-    from landinfo.ingest import ingest
-    from landinfo.settings import Settings
-    from landinfo.ui import create_app
-
-    chroma = ChromaServer(tmp_path).start()
-    settings = Settings(index_dir=tmp_path / "indexes", embedding_model="fake", chroma_url=chroma.url,
-                        feedback_dir=tmp_path / "fb")
-    ingest(DEMO_CORPUS, settings, progress=False)
     app, _ = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
@@ -397,20 +367,48 @@ def test_when_the_chroma_server_dies_the_chat_says_so_and_answers_again_once_it_
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
         page.goto(url)
-        page.locator("#question textarea").wait_for(timeout=60_000)
-        ask(page, JOURNALISTS)
-
-        chroma.kill()
-        page.locator("#question textarea").fill(JOURNALISTS)
-        page.locator("#ask").click()
-        last_answer(page).get_by_text("The search index is not answering right now").wait_for(timeout=60_000)
-        assert chroma.url in last_answer(page).inner_text()
-        page.screenshot(path=tmp_path / "index-down.png")
-
-        chroma.start()
-        ask(page, JOURNALISTS)  # the same page, the same app process: answered again
-        assert "not answering" not in last_answer(page).inner_text()
+        yield page
         context.close()
     finally:
         server.should_exit = True
+
+
+def test_without_an_index_the_page_says_what_to_run(browser, tmp_path):
+    from landinfo.settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "empty", embedding_model="fake", feedback_dir=tmp_path / "fb")
+    with _app_in_this_process(browser, settings) as page:
+        banner = page.locator("#no-index")
+        banner.locator("pre", has_text="landinfo ingest corpus/").wait_for(timeout=30_000)
+        page.locator("#question textarea").fill("Anything?")
+        page.locator("#ask").click()
+        last_answer(page).locator("pre", has_text="landinfo ingest corpus/").wait_for(timeout=30_000)
+        page.screenshot(path=tmp_path / "no-index.png")
+
+
+def test_when_the_chroma_server_dies_the_chat_says_so_and_answers_again_once_it_is_back(browser, tmp_path):
+    from chroma_server import ChromaServer
+    from landinfo.ingest import ingest
+    from landinfo.settings import Settings
+
+    chroma = ChromaServer(tmp_path).start()
+    settings = Settings(index_dir=tmp_path / "indexes", embedding_model="fake", chroma_url=chroma.url,
+                        feedback_dir=tmp_path / "fb")
+    ingest(DEMO_CORPUS, settings, progress=False)
+    try:
+        with _app_in_this_process(browser, settings) as page:
+            page.locator("#question textarea").wait_for(timeout=60_000)
+            ask(page, JOURNALISTS)
+
+            chroma.kill()
+            page.locator("#question textarea").fill(JOURNALISTS)
+            page.locator("#ask").click()
+            last_answer(page).get_by_text("The search index is not answering right now").wait_for(timeout=60_000)
+            assert chroma.url in last_answer(page).inner_text()
+            page.screenshot(path=tmp_path / "index-down.png")
+
+            chroma.start()
+            ask(page, JOURNALISTS)  # the same page, the same app process: answered again
+            assert "not answering" not in last_answer(page).inner_text()
+    finally:
         chroma.stop()
