@@ -186,7 +186,8 @@ class ExtractiveAnswerer:
         other_language = np.array([bool(language) and passages[s.passage_index].language not in ("", language)
                                    for s in sentences])
         score = np.where(sims > -1, sims + 0.08 * overlap + 0.02 * prior + 0.02 * holding
-                         + CROSS_LINGUAL_OFFSET * other_language + NAMED_PASSAGE_BONUS * in_named + 0.03 * opening, -1.0)
+                         + CROSS_LINGUAL_OFFSET * other_language
+                         + NAMED_PASSAGE_BONUS * in_named + 0.03 * opening, -1.0)
         return sentences, score
 
     def answer(self, question: str, language: str, passages: list[Passage]):
@@ -264,16 +265,14 @@ def names_a_retrieved_document(question: str, passages: list[Passage]) -> bool:
 def referenced_passages(question: str, passages: list[Passage]) -> set[int]:
     """Indexes of the passages that are the article or section the question names ("Article 3 of the ECHR",
     "4 kap. 1 § utlänningslagen")."""
-    from .references import parse_references, section_key
+    from .references import article_number, article_of_section, parse_references, section_key
 
     found: set[int] = set()
     for ref in parse_references(question):
         if ref.kind == "section":
             matches = [i for i, p in enumerate(passages) if p.section and section_key(p.section) == ref.key]
         elif ref.kind == "article":
-            number = re.escape(ref.key.split()[-1].split("(")[0])
-            pattern = re.compile(rf"\b(?:article|artikel)\s+{number}\b", re.I)
-            matches = [i for i, p in enumerate(passages) if pattern.search(p.section)]
+            matches = [i for i, p in enumerate(passages) if article_of_section(p.section) == article_number(ref)]
         else:
             continue
         # the best-ranked match of each document: a treaty's protocols repeat its article numbers further down

@@ -264,6 +264,20 @@ CHAPTER_PART_RE = re.compile(r"^(\d{1,2}\s?[a-h]?)\s*kap\b")
 ARTICLE_PART_RE = re.compile(r"^(?:Article|Artikel|Art\.)\s*(\d{1,3})\b", re.IGNORECASE)
 
 
+_ARTICLE_IN_SECTION = re.compile(r"(?:article|artikel)\s+(\d+[a-z]?)", re.I)
+
+
+def article_of_section(section_path: str) -> str:
+    """The number of the innermost article a heading path names ("Chapter II > Article 15" -> "15"), or ''."""
+    found = _ARTICLE_IN_SECTION.findall(section_path or "")
+    return found[-1].lower() if found else ""
+
+
+def article_number(ref: Reference) -> str:
+    """"Article 19(2)" -> "19": sections are addressed by the article's number."""
+    return ref.key.split()[-1].split("(")[0].lower()
+
+
 def section_key(section_path: str) -> str | None:
     """The citable key of a heading path: "Utlänningslag > 4 kap. ... > Flyktingar > 1 §" -> "4 kap. 1 §"."""
     parts = [part.strip() for part in section_path.split(">")]

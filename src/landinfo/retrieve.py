@@ -13,7 +13,7 @@ import numpy as np
 from .index import country_key, date_number, to_passage
 from .lexical import tokenize
 from .records import Filters, Passage
-from .references import Reference, parse_references, section_key
+from .references import Reference, article_number, article_of_section, parse_references, section_key
 from .settings import Settings
 from .store import Store
 
@@ -33,7 +33,6 @@ _INSTRUMENT_WORDS = {  # matched against a document's title and file name
     "qualification-regulation": ("2024/1347", "qualification"),
 }
 _PROTOCOL_IN_QUERY = re.compile(r"\b(?:protocol|protokoll|tilläggsprotokoll)\b", re.I)
-_ARTICLE_IN_SECTION = re.compile(r"(?:article|artikel)\s+(\d+[a-z]?)", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,22 +93,21 @@ class _Table:
             table.section_keys.append(key)
             if key:
                 table.rows_by_section.setdefault(key, []).append(i)
-            found = _ARTICLE_IN_SECTION.findall(section)
-            table.articles.append(found[-1].lower() if found else "")
-            if found:
-                table.rows_by_article.setdefault(found[-1].lower(), []).append(i)
+            article = article_of_section(section)
+            table.articles.append(article)
+            if article:
+                table.rows_by_article.setdefault(article, []).append(i)
         table.article_repeat = [0] * len(table.ids)
         for rows in table.by_doc.values():
             rows.sort(key=lambda i: (table.metas[i].get("unit_index", 0), table.metas[i].get("start", 0)))
             started: set[str] = set()
-            previous = ""
+            previous, repeat = "", 0
             for i in rows:
                 article = table.articles[i]
-                if article and article != previous and article in started:
-                    table.article_repeat[i] = 1
-                elif article and article == previous:
-                    table.article_repeat[i] = table.article_repeat[rows[rows.index(i) - 1]]
-                started.add(article)
+                if article != previous:
+                    repeat = int(bool(article) and article in started)
+                    started.add(article)
+                table.article_repeat[i] = repeat
                 previous = article
         table.doc_type = np.array([m.get("doc_type", "") for m in table.metas], dtype=object)
         table.language = np.array([m.get("language", "") for m in table.metas], dtype=object)
@@ -250,7 +248,7 @@ class Retriever:
                     ref = replace(ref, instrument=named[0])
             if ref.kind in ("section", "article"):
                 candidates = (table.rows_by_section.get(ref.key, []) if ref.kind == "section"
-                              else table.rows_by_article.get(_article_number(ref), []))
+                              else table.rows_by_article.get(article_number(ref), []))
                 rows = [i for i in candidates if ok(i) and _section_matches(ref, table, i)]
                 # Without a named instrument every "Article 3" matches: let the other signals choose.
                 weight = self.weights.reference_section if ref.instrument or ref.kind == "section" else 0.01
@@ -327,18 +325,13 @@ def _section_matches(ref: Reference, table: _Table, i: int) -> bool:
         if table.section_keys[i] != ref.key:
             return False
         return not ref.instrument or ref.instrument.lower() in table.doc_refs.get(meta.get("doc_id", ""), set())
-    if table.articles[i] != _article_number(ref):
+    if table.articles[i] != article_number(ref):
         return False
     words = _INSTRUMENT_WORDS.get(ref.instrument)
     if not words:
         return True
     haystack = (meta.get("title", "") + " " + meta.get("source", "")).lower()
     return any(w in haystack for w in words)
-
-
-def _article_number(ref: Reference) -> str:
-    """"Article 19(2)" -> "19": sections are addressed by the article's number."""
-    return ref.key.split()[-1].split("(")[0].lower()
 
 
 def _case_name_in(key: str, doc_refs: set[str]) -> bool:
