@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from .errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
@@ -74,8 +75,6 @@ class _ServerGuard:
             return method
 
         def guarded(*args, **kwargs):
-            import httpx
-
             try:
                 return method(*args, **kwargs)
             except (httpx.TransportError, ConnectionError) as exc:
@@ -92,8 +91,6 @@ class VectorIndex:
     """One Chroma collection per index shape; its name carries the shape's fingerprint."""
 
     def __init__(self, settings: Settings, shape: IndexShape, create: bool = False):
-        import httpx
-
         try:
             self._open(settings, shape, create)
         except (httpx.TransportError, ConnectionError) as exc:
