@@ -83,7 +83,7 @@ def _docx(path: Path) -> RawDocument:
 
 
 def _xhtml(path: Path) -> RawDocument:
-    from lxml import etree, html
+    from lxml import etree
 
     tree = etree.parse(str(path), etree.XMLParser(recover=True))
     meta = {}

@@ -3,7 +3,6 @@ import argparse
 import json
 import re
 from html import escape
-from pathlib import Path
 
 import pytest
 

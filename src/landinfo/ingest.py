@@ -11,9 +11,8 @@ from pathlib import Path
 
 from .chunking import chunk_document, embedding_text
 from .dedup import group_duplicates
-from .embedder import make_embedder
 from .errors import LandinfoError, LoadError
-from .index import VectorIndex, chunk_metadata
+from .index import chunk_metadata
 from .loaders import SUPPORTED_SUFFIXES, load_file
 from .locking import ingest_lock
 from .metadata import MetadataOverrides, detect_meta, is_metadata_file

@@ -1,7 +1,6 @@
 """Question -> best passages: dense (Chroma) + BM25, fused, reference-aware, re-scored, diversified."""
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time

@@ -38,7 +38,6 @@ code{font-size:12px}.nowrap{white-space:nowrap}.ok{color:#2e7d32;font-weight:700
 
 
 def html_report(summary: dict, rows: list[dict]) -> str:
-    comparison = summary.get("comparison")
     name = summary["set"]["name"]
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Eval {_e(name)} · "
