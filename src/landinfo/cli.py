@@ -8,7 +8,7 @@ import sys
 from .errors import LandinfoError
 from .settings import Settings
 
-COMMANDS = ("ingest", "status", "search", "ask", "eval", "serve", "feedback")
+COMMANDS = ("ingest", "status", "search", "ask", "eval", "serve", "feedback", "users")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -291,7 +291,9 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
         return token is not None and token in ui_app.tokens
 
     app.include_router(doc_router(backend.library, logged_in))
-    gr.mount_gradio_app(app, demo, path="/", auth=users or None, auth_message=AUTH_MESSAGE,
+    from .auth import guard_logins  # argon2 hashes, back-off per user and client address
+
+    gr.mount_gradio_app(app, demo, path="/", auth=guard_logins(app, settings) if users else None, auth_message=AUTH_MESSAGE,
                         server_name=settings.host, server_port=settings.port, footer_links=[],
                         run_history=False, ssr_mode=False, mcp_server=False, show_error=True,
                         theme=gr.themes.Default(primary_hue="blue", secondary_hue="slate",

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from pathlib import Path
 
 from .answer import Answer
+from .auth import load_users  # noqa: F401  (its home is auth.py; ui.py imports it from here)
 from .errors import LandinfoError
 from .feedback import FeedbackStore
 from .records import Filters
@@ -20,27 +19,6 @@ INGEST_HINT = "landinfo ingest corpus/"
 
 class NotReady(LandinfoError):
     """There is no usable index yet; the message says what to run."""
-
-
-def load_users(settings: Settings, environ=os.environ) -> list[tuple[str, str]]:
-    """(user, password) pairs from settings.auth_file ('user:password' lines) and $LANDINFO_USERS ('u1:p1,u2:p2')."""
-    entries: list[tuple[str, str]] = []
-    if settings.auth_file:
-        path = Path(settings.auth_file)
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise LandinfoError(f"{path}: cannot read the users file ({exc.strerror})") from None
-        entries += [(f"{path}:{n}", line.strip()) for n, line in enumerate(lines, 1)
-                    if line.strip() and not line.lstrip().startswith("#")]
-    entries += [("LANDINFO_USERS", item.strip()) for item in environ.get("LANDINFO_USERS", "").split(",") if item.strip()]
-    users = []
-    for origin, entry in entries:
-        user, sep, password = (part.strip() for part in entry.partition(":"))
-        if not sep or not user or not password:
-            raise LandinfoError(f"{origin}: expected 'user:password', got {user!r}{':...' if sep else ''}")
-        users.append((user, password))
-    return users
 
 
 class Backend:
