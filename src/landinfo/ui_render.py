@@ -6,13 +6,31 @@ import re
 from datetime import date
 
 from .answer import Answer, Citation
+from .export import MARKER, answer_lines
 from .feedback import filter_summary
 from .records import Passage
 from .sources import Focus, SourceLibrary, highlight, text_link
 from .ui_text import t
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _CONTEXT = 260  # characters of the passage shown around the quoted part of a card
+# Gradio reads $$…$$ (LaTeX) and ``` fences (Mermaid) in the raw message before any Markdown or HTML parsing.
+_GRADIO_ACTIVE = str.maketrans({"$": "&#36;", "`": "&#96;", "\n": "<br>", "\r": ""})
+
+
+def text_html(text: str) -> str:
+    """`text` as HTML that the chat shows character for character.
+
+    The chat renders a message as Markdown (marked, GFM: emphasis, links, bare URLs made links) and then
+    sanitises it; a message that starts with a block element such as <div> is an HTML block, which Markdown
+    leaves alone up to the first blank line. So text goes out as entities inside an element, with no raw
+    newline (a blank line would end the block) and no raw $ or ` (gradio's LaTeX and Mermaid passes).
+    """
+    return html.escape(text, quote=True).translate(_GRADIO_ACTIVE)
+
+
+def question_markdown(text: str) -> str:
+    """The chat bubble of a question: the characters typed, never Markdown or live HTML."""
+    return f'<div class="question-text">{text_html(text)}</div>'
 
 
 def card_id(turn: int | str, marker: int) -> str:
@@ -26,31 +44,57 @@ def link_markers(text: str, turn: int, markers: set[int]) -> str:
         if n not in markers:
             return match.group(0)
         return f'<a class="cite" href="#{card_id(turn, n)}" data-card="{card_id(turn, n)}">[{n}]</a>'
-    return _MARKER.sub(link, text)
+    return MARKER.sub(link, text)
 
 
 def stream_cuts(text: str) -> list[int]:
     """Offsets at which a partly shown answer still reads well: after each cited sentence and each line."""
-    cuts = {m.end() for m in _MARKER.finditer(text)} | {m.start() for m in re.finditer("\n", text)}
+    cuts = {m.end() for m in MARKER.finditer(text)} | {m.start() for m in re.finditer("\n", text)}
     return sorted(c for c in cuts if 0 < c < len(text)) + [len(text)]
 
 
 def answer_markdown(answer: Answer, turn: int, ui: str, upto: int | None = None) -> str:
-    """The chat message of an answer: text with linked markers, warnings, the filters used, timing."""
+    """The chat message of an answer: text with linked markers, warnings, the filters used, timing.
+
+    Everything is HTML blocks (see `text_html`), so a quote shows exactly the characters of its source.
+    """
     text = answer.text if upto is None else answer.text[:upto]
+    partial = upto is not None and upto < len(answer.text)
     if answer.refused:
-        body = f'<div class="refusal">{html.escape(text)}</div>'
+        body, close = f'<div class="refusal">{text_html(text)}', "</div>"
     else:
-        body = link_markers(text, turn, {c.marker for c in answer.citations})
-    if upto is not None and upto < len(answer.text):
+        body, close = _answer_html(answer, upto, turn)
+    if partial:  # the browser closes what the unfinished answer leaves open
         return body + " ▍"
-    parts = [body]
-    parts += [f"> ⚠ {w}" for w in dict.fromkeys(answer.warnings)]
+    parts = [body + close]
+    parts += [f"<blockquote>⚠ {text_html(w)}</blockquote>" for w in dict.fromkeys(answer.warnings)]
     summary = filter_summary(answer.filters.to_json() if answer.filters else None) or t(ui, "no_filters")
     seconds = (answer.timings.get("total_ms") or 0) / 1000
-    parts.append(f'<div class="answer-meta">{t(ui, "filters_line")}: {html.escape(summary)} · '
+    parts.append(f'<div class="answer-meta">{t(ui, "filters_line")}: {text_html(summary)} · '
                  f'{t(ui, "timing", passages=len(answer.passages), seconds=seconds)}</div>')
     return "\n\n".join(parts)
+
+
+def _answer_html(answer: Answer, upto: int | None, turn: int) -> tuple[str, str]:
+    """(the opening HTML with the content, the closing tags): the intro a paragraph, "- " lines a list with
+    the source's label bold, quotes plain text in <span class="quote">, markers outside quotes links."""
+    markers = {c.marker for c in answer.citations}
+    out, in_list = ['<div class="answer-text">'], False
+    for item, pieces in answer_lines(answer, upto):
+        if item != in_list:
+            out.append("<ul>" if item else "</ul>")
+            in_list = item
+        out.append("<li>" if item else "<p>")
+        for kind, piece in pieces:
+            if kind == "quote":
+                out.append(f'<span class="quote">{text_html(piece)}</span>')
+            elif kind == "label":
+                out.append(f"<strong>{text_html(piece)}</strong>")
+            else:
+                out.append(link_markers(text_html(piece), turn, markers))
+        out.append("</li>" if item else "</p>")
+    out.pop()  # left open: a streamed answer goes on in the line it stops in
+    return "".join(out), ("</li></ul>" if in_list else "</p>") + "</div>"
 
 
 def months_old(iso: str, today: date | None = None) -> int | None:
@@ -209,9 +253,9 @@ def no_index_html(problem: str, ui: str) -> str:
     if not problem:
         return ""
     return (f'<div class="no-index"><strong>{t(ui, "no_index")}</strong> {t(ui, "no_index_hint")}'
-            f'<pre>landinfo ingest corpus/</pre><div class="detail">{html.escape(problem)}</div></div>')
+            f'<pre>landinfo ingest corpus/</pre><div class="detail">{text_html(problem)}</div></div>')
 
 
 def index_down_html(problem: str, ui: str) -> str:
     return (f'<div class="no-index"><strong>{t(ui, "index_down")}</strong>'
-            f'<div class="detail">{html.escape(problem)}</div></div>')
+            f'<div class="detail">{text_html(problem)}</div></div>')
