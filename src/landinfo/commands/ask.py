@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ._filters import add_filter_flags, filters_from_args, read_batch
+from ..errors import UsageError
+from ._files import check_output, write_output
+from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
 
 
 def register(sub) -> None:
@@ -19,14 +21,18 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
-    from ..assistant import Assistant
+    questions = questions_from_args(args.question, args.batch, "question")
+    filters = filters_from_args(args)
+    for flag, path in (("--markdown", args.markdown), ("--docx", args.docx)):
+        if path and args.batch:
+            raise UsageError(f"{flag} {path}: writes one answer; with --batch every answer is a JSON line")
+        check_output(path, flag)
+    filters = with_indexed_countries(filters, settings)
+
+    from ..assistant import Assistant  # the model and the index load only once the input is known to be good
     from ..export import answer_to_docx, answer_to_markdown
 
-    if not args.question and not args.batch:
-        raise SystemExit("landinfo ask: give a question or --batch FILE")
-    filters = filters_from_args(args)
     assistant = Assistant(settings)
-    questions = read_batch(args.batch) if args.batch else [args.question]
     for question in questions:
         answer = assistant.ask(question, filters, args.k)
         if args.json or args.batch:
@@ -34,8 +40,13 @@ def run(args, settings) -> int:
         else:
             sys.stdout.write(answer_to_markdown(answer))
         if args.markdown:
-            with open(args.markdown, "w", encoding="utf-8") as fh:
-                fh.write(answer_to_markdown(answer))
+            write_output(args.markdown, "--markdown",
+                         lambda path: _write_text(path, answer_to_markdown(answer)))
         if args.docx:
-            answer_to_docx(answer, args.docx)
+            write_output(args.docx, "--docx", lambda path: answer_to_docx(answer, path))
     return 0
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

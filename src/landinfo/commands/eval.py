@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from landinfo.errors import QuestionSetError
+from landinfo.errors import QuestionSetError, UsageError
 from landinfo.evaluate import corpus as corpus_files
 from landinfo.evaluate.compare import DEFAULT_THRESHOLD, compare, gate_failures, load_summary
 from landinfo.evaluate.convert import convert_table
@@ -55,14 +55,14 @@ def run(args: argparse.Namespace, settings, ask: Ask | None = None) -> int:
     if args.sets[0] == "convert":
         return _convert(args)
     if args.output or args.name:
-        return _usage("-o/--output and --name belong to 'landinfo eval convert'")
+        raise _usage("-o/--output and --name belong to 'landinfo eval convert'")
     if args.limit is not None and args.limit < 1 or args.k is not None and args.k < 1:
-        return _usage("--limit and --k must be at least 1")
+        raise _usage("--limit and --k must be at least 1")
     paths = _set_files(args.sets)
     if not paths:
-        return _usage(f"no question sets (*.yaml) in {' '.join(args.sets)}")
+        raise _usage(f"no question sets (*.yaml) in {' '.join(args.sets)}")
     if args.compare and len(paths) > 1:
-        return _usage("--compare names one baseline; give one set with it")
+        raise _usage("--compare names one baseline; give one set with it")
     qsets = _load_all(paths)
     k = args.k or settings.top_k
     if ask is None:
@@ -154,7 +154,7 @@ def _load_all(paths: list[Path]) -> list[QuestionSet]:
 
 def _convert(args) -> int:
     if len(args.sets) != 2 or not args.output:
-        return _usage("landinfo eval convert TABLE.csv|TABLE.xlsx -o SET.yaml")
+        raise _usage("convert takes one TABLE.csv|TABLE.xlsx and -o SET.yaml")
     qset, notes = convert_table(args.sets[1], name=args.name or args.output.stem, corpus=args.corpus)
     for note in notes:
         print(f"landinfo eval convert: {note}", file=sys.stderr)
@@ -182,6 +182,5 @@ def _terminal_summary(summary: dict, folder: Path) -> str:
     return "\n".join(lines)
 
 
-def _usage(message: str) -> int:
-    print(f"usage: {USAGE}\nlandinfo eval: error: {message}", file=sys.stderr)
-    return 2
+def _usage(message: str) -> UsageError:
+    return UsageError(f"eval: {message} (see `landinfo eval --help`)")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from ._files import check_output
+
 
 def register(sub) -> None:
     p = sub.add_parser("feedback", help="case officers' ratings of answers given in the chat")
@@ -15,6 +17,7 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
+    check_output(args.out, "--out")
     from ..feedback import FeedbackStore, to_csv, to_jsonl
 
     records = FeedbackStore(settings.feedback_dir).records()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ._filters import add_filter_flags, filters_from_args, read_batch
+from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
 
 
 def register(sub) -> None:
@@ -16,13 +16,12 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
-    from ..retrieve import Retriever
+    queries = questions_from_args(args.query, args.batch, "query")
+    filters = with_indexed_countries(filters_from_args(args), settings)
 
-    if not args.query and not args.batch:
-        raise SystemExit("landinfo search: give a query or --batch FILE")
-    filters = filters_from_args(args)
+    from ..retrieve import Retriever  # the model and the index load only once the input is known to be good
+
     retriever = Retriever(settings)
-    queries = read_batch(args.batch) if args.batch else [args.query]
     for query in queries:
         passages = retriever.retrieve(query, filters, args.k or settings.top_k)
         if args.json or args.batch:

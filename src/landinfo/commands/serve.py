@@ -1,6 +1,10 @@
 """landinfo serve [--host H] [--port P] [--auth-file FILE]"""
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..errors import UsageError
+
 
 def register(sub) -> None:
     p = sub.add_parser("serve", help="the chat and trainer in the browser (http://127.0.0.1:7860 by default)")
@@ -11,9 +15,11 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: not a port; give 1 to 65535")
+    if args.host is not None and not args.host.strip():
+        raise UsageError("--host: empty; give an address such as 127.0.0.1")
     from ..ui import serve
-
-    from pathlib import Path
 
     updates = {k: v for k, v in (("host", args.host), ("port", args.port),
                                  ("auth_file", Path(args.auth_file) if args.auth_file else None)) if v}

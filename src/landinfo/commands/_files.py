@@ -1,0 +1,50 @@
+"""Files named on the command line: read or checked for writing before any model loads, failures as one line."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import LandinfoError, UsageError
+
+
+def read_text(path: str, flag: str) -> str:
+    """The UTF-8 text of an input file; UsageError when it is missing, a folder, unreadable or not UTF-8."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise UsageError(f"{flag} {path}: is a folder; give a file") from None
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: {reason(exc)}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise UsageError(f"{flag} {path}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                         "save the file as UTF-8") from None
+
+
+def check_output(path: str | None, flag: str) -> None:
+    """UsageError unless a file can be written at `path`: its folder exists and is writable, it is not a folder."""
+    if not path:
+        return
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        why = "is not a folder" if folder.exists() else "does not exist"
+        raise UsageError(f"{flag} {path}: the folder {folder} {why}")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"{flag} {path}: permission denied")
+
+
+def write_output(path: str, flag: str, write) -> None:
+    """write(path), with a failure (disk full, the folder removed meanwhile) as one line."""
+    try:
+        write(path)
+    except OSError as exc:
+        raise LandinfoError(f"{flag} {path}: not written ({reason(exc)})") from None
+
+
+def reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
