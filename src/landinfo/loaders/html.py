@@ -9,6 +9,7 @@ from lxml import html as lxml_html
 
 from ..errors import LoadError
 from ..records import RawDocument
+from .limits import check_time
 from .normalize import one_line
 from .sections import Block, units_from_blocks
 
@@ -92,6 +93,7 @@ class _BlockCollector:
             self.blocks.append(Block("\n".join(lines)))
 
     def walk(self, element) -> None:
+        check_time()
         name = _name(element)
         if name and not _is_boilerplate(element, name):
             if name in _HEADING_TAGS:

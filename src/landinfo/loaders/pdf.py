@@ -13,6 +13,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, P
 from ..errors import LoadError
 from ..records import RawDocument, Unit
 from .filemeta import clean_meta
+from .limits import check_time
 from .pdf_text import Vocabulary, repair_page
 
 # pypdf reports every font it cannot fully decode ("fontTools is required ...", "Rotated text discovered")
@@ -55,10 +56,16 @@ def _single_column(layout: str) -> bool:
     return sum(1 for line in lines if _COLUMN_GAP.search(line)) * 10 <= len(lines)
 
 
+def _check_time_visitor(_operator, _operands, _cm, _tm) -> None:
+    """Called by pypdf before each operator of a page: a page too slow to read stops at the time limit."""
+    check_time()
+
+
 def _page_text(page, number: int) -> str:
     """Plain extraction; layout extraction for a page whose plain text comes out in scraps, unless it has columns."""
+    check_time()
     try:
-        text = page.extract_text() or ""
+        text = page.extract_text(visitor_operand_before=_check_time_visitor) or ""
         if _scattered(text):
             layout = page.extract_text(extraction_mode="layout") or ""
             if _single_column(layout):
@@ -104,6 +111,7 @@ def load_pdf(path: Path, data: bytes) -> RawDocument:
     vocabulary = Vocabulary(raw)
     units = []
     for number, text in enumerate(raw, start=1):
+        check_time()
         repaired = repair_page(text, vocabulary)
         if repaired:
             units.append(Unit(text=repaired, page=number))

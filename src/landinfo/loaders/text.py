@@ -9,6 +9,7 @@ import yaml
 
 from ..errors import LoadError
 from ..records import RawDocument
+from .limits import check_time
 from .sections import Block, units_from_blocks
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -105,7 +106,9 @@ def markdown_blocks(text: str) -> list[Block]:
             blocks.append(Block("\n".join(paragraph)))
             paragraph.clear()
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines()):
+        if number % 4096 == 0:
+            check_time()
         opening = _FENCE.match(line)
         if fence:
             paragraph.append(line)
@@ -157,6 +160,8 @@ def _numbered_headings(paragraphs: list[str]) -> dict[int, tuple[int, str]]:
     found: dict[int, tuple[int, str]] = {}
     last: list[int] = []  # the number of the heading taken before, e.g. [2, 3] for "2.3"
     for i, paragraph in enumerate(paragraphs):
+        if i % 4096 == 0:
+            check_time()
         match = _NUMBERED_HEADING.match(paragraph)
         if not match or paragraph.endswith(_NO_HEADING_END) or "§" in paragraph:
             continue
