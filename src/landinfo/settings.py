@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(320, description="Target chunk size in the embedder's tokens.")
     chunk_overlap_tokens: int = Field(40, description="Overlap between neighbouring chunks of one section, in tokens.")
     embed_batch_size: int = Field(16, description="Texts per embedding batch.")
+    max_file_mb: float = Field(200.0, description="Largest file ingest reads, in MB, and the most a .docx may unpack to; a larger one is refused with one line. 0 = no limit.")
+    max_file_seconds: float = Field(120.0, description="Longest ingest spends reading one file, in seconds; past it the file is refused with one line. 0 = no limit.")
     cross_encoder: str = Field("", description="Path of a sentence-transformers CrossEncoder for reranking; empty = built-in re-scoring.")
     top_k: int = Field(10, description="Passages retrieved for an answer.")
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion and reranking.")

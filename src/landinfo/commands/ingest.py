@@ -1,4 +1,4 @@
-"""landinfo ingest FOLDER [--prune] [--json]"""
+"""landinfo ingest FOLDER [--prune] [--json] [--max-file-mb MB] [--max-file-seconds S]"""
 from __future__ import annotations
 
 import json
@@ -11,12 +11,18 @@ def register(sub) -> None:
     p.add_argument("folder", nargs="?", help="folder to ingest (default: $LANDINFO_CORPUS_DIR or corpus/)")
     p.add_argument("--prune", action="store_true", help="remove from the index files that are gone from the folder")
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
+    p.add_argument("--max-file-mb", type=float, help="refuse files larger than this (default: $LANDINFO_MAX_FILE_MB or 200)")
+    p.add_argument("--max-file-seconds", type=float,
+                   help="refuse files slower to read than this (default: $LANDINFO_MAX_FILE_SECONDS or 120)")
     p.set_defaults(func=run)
 
 
 def run(args, settings) -> int:
     from ..ingest import ingest
 
+    limits = {name: getattr(args, name) for name in ("max_file_mb", "max_file_seconds")
+              if getattr(args, name) is not None}
+    settings = settings.model_copy(update=limits) if limits else settings
     folder = Path(args.folder) if args.folder else Path(settings.corpus_dir)
     report = ingest(folder, settings, prune=args.prune, progress=not args.json)
     if args.json:
