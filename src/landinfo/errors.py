@@ -34,4 +34,5 @@ class ModelUnavailableError(LandinfoError):
 
 
 class IndexUnavailableError(LandinfoError):
-    """The Chroma server stopped answering; nothing was changed by the failed call."""
+    """The vector index cannot answer now (the Chroma server stopped, or an ingest is rewriting it); nothing was
+    changed by the failed call."""

@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import weakref
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -12,6 +19,7 @@ import httpx
 import numpy as np
 
 from .errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
+from .locking import chroma_lock
 from .records import Filters, Passage
 from .settings import Settings
 
@@ -41,23 +49,114 @@ class IndexShape:
                 "chunk_overlap_tokens": self.chunk_overlap_tokens, "schema_version": self.schema_version}
 
 
-def _client(settings: Settings):
-    import chromadb
+_STAMP = "chroma.generation"  # in the index folder: rewritten after every write, read before every read
+
+
+def _chroma_settings(**extra):
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if not url.hostname:
-            raise LandinfoError(f"LANDINFO_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+    return ChromaSettings(anonymized_telemetry=False, **extra)
+
+
+def _server_client(settings: Settings):
+    import chromadb
+
+    url = urlparse(settings.chroma_url)
+    if not url.hostname:
+        raise LandinfoError(f"LANDINFO_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+    try:
+        return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                   settings=_chroma_settings())
+    except ValueError as exc:  # chromadb's way of saying the server does not answer
+        raise LandinfoError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc})") from None
+
+
+def read_generation(index_dir: Path) -> bytes:
+    """What the last write into this folder's Chroma stamped; b"" before the first one."""
+    try:
+        return (Path(index_dir) / _STAMP).read_bytes()
+    except OSError:
+        return b""
+
+
+class _Embedded:
+    """This process's Chroma over one folder, and the generation of the folder it was opened at.
+
+    chromadb keeps one System per path in its SharedSystemClient cache, with HNSW segments and SQLite state in
+    memory, and does not notice writes by another process: its queries then fail ("Error finding id"). So a
+    folder another process has written to since is opened again, after taking chromadb's cached System for it
+    out of that cache; the old one is stopped once no call uses it any more. A read-only folder is opened
+    through a private copy of its SQLite file (chromadb writes to it when it opens it) beside links to its
+    vector folders, which are only read."""
+
+    def __init__(self, folder: Path, generation: bytes, read_only: bool):
+        import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        self.folder, self.generation, self.read_only = folder, generation, read_only
+        self.users = 0  # calls in flight
+        self.retired = False
+        self.workdir = _working_copy(folder) if read_only else None
+        path = str(self.workdir or folder)
+        with SharedSystemClient._refcount_lock:
+            SharedSystemClient._identifier_to_system.pop(path, None)
+            SharedSystemClient._identifier_to_refcount.pop(path, None)
         try:
-            return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
-                                       settings=chroma_settings)
-        except ValueError as exc:  # chromadb's way of saying the server does not answer
-            raise LandinfoError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc})") from None
-    path = Path(settings.index_dir) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self.client = chromadb.PersistentClient(path=path, settings=_chroma_settings())
+        except Exception as exc:  # chromadb raises its own errors, ValueError and sqlite's, depending on the damage
+            self.close()
+            raise LandinfoError(f"{folder}: Chroma cannot open its database ({type(exc).__name__}: {exc}); if the "
+                                "index is damaged, move the folder aside and run `landinfo ingest` again") from None
+        self._system = self.client._system  # chromadb's cache entry for the path is replaced at the next reopen
+        if self.workdir is not None:
+            weakref.finalize(self, shutil.rmtree, self.workdir, True)
+
+    def close(self) -> None:
+        system = getattr(self, "_system", None)
+        if system is not None:
+            system.stop()
+            self._system = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_OPEN_LOCK = threading.Lock()
+_OPEN: dict[Path, _Embedded] = {}  # chroma folder -> this process's Chroma over it
+
+
+def _embedded(folder: Path, generation: bytes, read_only: bool, failed: _Embedded | None = None) -> _Embedded:
+    """The open Chroma over `folder` at `generation` (call with _OPEN_LOCK held); `failed`: the one a call failed on."""
+    current = _OPEN.get(folder)
+    if current is not None and current.generation == generation and current is not failed \
+            and current.read_only == read_only:
+        return current
+    if current is not None:
+        del _OPEN[folder]
+        current.retired = True
+        if current.users == 0:
+            current.close()
+    _OPEN[folder] = _Embedded(folder, generation, read_only)
+    return _OPEN[folder]
+
+
+def _working_copy(folder: Path) -> Path:
+    work = Path(tempfile.mkdtemp(prefix="landinfo-readonly-"))
+    try:
+        for entry in folder.iterdir():
+            if entry.name.startswith("chroma.sqlite3"):
+                shutil.copyfile(entry, work / entry.name)
+            else:
+                (work / entry.name).symlink_to(entry)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise LandinfoError(f"{folder} is read-only, and a private copy of its Chroma database could not be made "
+                            f"in {work.parent} ({exc.strerror or exc})") from None
+    return work
+
+
+def _writable(folder: Path) -> bool:
+    sqlite = folder / "chroma.sqlite3"
+    return os.access(folder, os.W_OK) and (not sqlite.exists() or os.access(sqlite, os.W_OK))
 
 
 class _ServerGuard:
@@ -88,9 +187,18 @@ def _unavailable(url: str, exc: Exception) -> IndexUnavailableError:
 
 
 class VectorIndex:
-    """One Chroma collection per index shape; its name carries the shape's fingerprint."""
+    """One Chroma collection per index shape; its name carries the shape's fingerprint.
+
+    Embedded, every call first checks the folder's generation stamp (one small file read) and re-opens Chroma
+    when another process has written since; a call that fails inside Chroma is retried once on a re-opened one."""
 
     def __init__(self, settings: Settings, shape: IndexShape, create: bool = False):
+        self._url = settings.chroma_url
+        self._folder = Path(settings.index_dir)
+        self._chroma_dir = self._folder / "chroma"
+        self._read_only = False
+        self._embedded: _Embedded | None = None
+        self._server = self._col = None
         try:
             self._open(settings, shape, create)
         except (httpx.TransportError, ConnectionError) as exc:
@@ -99,11 +207,32 @@ class VectorIndex:
     def _open(self, settings: Settings, shape: IndexShape, create: bool) -> None:
         self.shape = shape
         self.name = f"{settings.collection}-{shape.fingerprint()}"
-        self._client = _client(settings)
-        existing = {c.name if hasattr(c, "name") else str(c) for c in self._client.list_collections()}
+        if self._url:
+            client = self._server = _server_client(settings)
+        else:
+            if not create and not (self._chroma_dir / "chroma.sqlite3").exists():
+                raise EmptyIndexError("nothing has been ingested yet: run `landinfo ingest corpus/` first")
+            try:
+                self._chroma_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LandinfoError(f"{self._chroma_dir}: cannot create the index folder ({exc.strerror})") from None
+            self._read_only = not create and not _writable(self._chroma_dir)
+            with chroma_lock(self._folder, exclusive=create):
+                embedded = self._acquire()[1]
+                try:
+                    self._find_collection(embedded.client, settings, shape, create)
+                finally:
+                    self._release(embedded)
+            if create:
+                self._stamp()  # a collection may have been made
+            return
+        self._find_collection(client, settings, shape, create)
+
+    def _find_collection(self, client, settings: Settings, shape: IndexShape, create: bool) -> None:
+        existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
         if self.name not in existing and not create:
             others = sorted(n for n in existing if n.startswith(settings.collection + "-"))
-            stored = [(n, self._client.get_collection(n, embedding_function=None).metadata or {}) for n in others]
+            stored = [(n, client.get_collection(n, embedding_function=None).metadata or {}) for n in others]
             same_model = [(n, m) for n, m in stored if m.get("embedding_model") == shape.embedding_model]
             if same_model:
                 # Chunking only matters when ingesting; a query can use an index chunked another way.
@@ -120,47 +249,138 @@ class VectorIndex:
                     f"build an index for this model.")
             else:
                 raise EmptyIndexError("nothing has been ingested yet: run `landinfo ingest corpus/` first")
-        collection = self._client.get_or_create_collection(
-            self.name, embedding_function=None, metadata=shape.as_metadata(),
-            configuration={"hnsw": {"space": "cosine"}})
+        if create:
+            collection = client.get_or_create_collection(
+                self.name, embedding_function=None, metadata=shape.as_metadata(),
+                configuration={"hnsw": {"space": "cosine"}})
+        else:
+            collection = client.get_collection(self.name, embedding_function=None)
         self._col = _ServerGuard(collection, settings.chroma_url) if settings.chroma_url else collection
         stored = self._col.metadata or {}
         if stored and stored.get("embedding_model") != shape.embedding_model:
             raise IndexMismatchError(f"collection {self.name} holds vectors of {stored.get('embedding_model')!r}")
 
+    def close(self) -> None:
+        """Let go of this process's Chroma over the folder; any user of it left in the process opens it again."""
+        with _OPEN_LOCK:
+            current = _OPEN.get(self._chroma_dir)
+            if current is not None and current is self._embedded:
+                del _OPEN[self._chroma_dir]
+                current.retired = True
+                if current.users == 0:
+                    current.close()
+            self._embedded = None
+
+    @property
+    def read_only(self) -> bool:
+        """An embedded index in a folder this process cannot write to: searched through a private copy."""
+        return self._read_only
+
+    def _acquire(self, retry: bool = False, failed: _Embedded | None = None):
+        """The collection to call now, and the open Chroma it belongs to (its `users` counted up)."""
+        if self._url:
+            if retry:
+                self._col = _ServerGuard(self._server.get_collection(self.name, embedding_function=None), self._url)
+            return self._col, None
+        generation = read_generation(self._folder)
+        with _OPEN_LOCK:
+            embedded = _embedded(self._chroma_dir, generation, self._read_only, failed)
+            embedded.users += 1
+            if embedded is not self._embedded and self._col is not None:
+                try:
+                    self._col = embedded.client.get_collection(self.name, embedding_function=None)
+                except Exception as exc:
+                    embedded.users -= 1
+                    raise self._rebuilt(exc) from None
+            self._embedded = embedded
+            return self._col, embedded
+
+    @staticmethod
+    def _release(embedded: _Embedded | None) -> None:
+        if embedded is None:
+            return
+        with _OPEN_LOCK:
+            embedded.users -= 1
+            if embedded.retired and embedded.users == 0:
+                embedded.close()
+
+    def _call(self, op, write: bool = False):
+        """op(collection), on a Chroma that has seen the last write; once more on a re-opened one if it fails.
+
+        Embedded, the folder's Chroma lock is shared by reads and held alone by a write, which stamps the folder
+        before letting go."""
+        import chromadb.errors
+
+        failed = error = None
+        for retry in (False, True):
+            with nullcontext() if self._url else chroma_lock(self._folder, exclusive=write):
+                col, embedded = self._acquire(retry, failed)
+                try:
+                    result = op(col)
+                    if write and not self._url:
+                        self._stamp()
+                    return result
+                except chromadb.errors.InternalError as exc:
+                    failed, error = embedded, exc
+                finally:
+                    self._release(embedded)
+        raise self._rebuilt(error)
+
+    def _rebuilt(self, exc: Exception) -> IndexUnavailableError:
+        where = f"the Chroma server at {self._url}" if self._url else str(self._chroma_dir)
+        return IndexUnavailableError(f"the index in {where} is being rebuilt, or was changed while it was read "
+                                     f"({type(exc).__name__}: {exc}); try again in a moment")
+
+    def _write(self, op) -> None:
+        if self._read_only:
+            raise LandinfoError(f"{self._chroma_dir} is read-only: the index can be searched but not changed")
+        self._call(op, write=True)
+
+    def _stamp(self) -> None:
+        """Tell other processes that the vectors changed: they re-open Chroma before their next call."""
+        token = f"{time.time_ns()} {os.getpid()} {threading.get_ident()}".encode()
+        with _OPEN_LOCK:
+            if _OPEN.get(self._chroma_dir) is self._embedded and self._embedded is not None:
+                self._embedded.generation = token  # this process wrote it, so its Chroma has seen it
+        stamp = self._folder / _STAMP
+        tmp = stamp.with_name(f"{_STAMP}.{os.getpid()}.tmp")
+        tmp.write_bytes(token)
+        os.replace(tmp, stamp)
+
     def count(self) -> int:
-        return self._col.count()
+        return self._call(lambda col: col.count())
 
     def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]):
         for start in range(0, len(ids), 1000):
             end = start + 1000
-            self._col.upsert(ids=list(ids[start:end]), embeddings=vectors[start:end].tolist(),
-                             documents=list(texts[start:end]), metadatas=list(metadatas[start:end]))
+            self._write(lambda col: col.upsert(
+                ids=list(ids[start:end]), embeddings=vectors[start:end].tolist(),
+                documents=list(texts[start:end]), metadatas=list(metadatas[start:end])))
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 1000):
-            self._col.delete(ids=ids[start:start + 1000])
+            self._write(lambda col: col.delete(ids=ids[start:start + 1000]))
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(ids), 1000):
-            found.update(self._col.get(ids=list(ids[start:start + 1000]), include=[])["ids"])
+            found.update(self._call(lambda col: col.get(ids=list(ids[start:start + 1000]), include=[]))["ids"])
         return found
 
     def ids_of_document(self, doc_id: str) -> set[str]:
-        return set(self._col.get(where={"doc_id": doc_id}, include=[])["ids"])
+        return set(self._call(lambda col: col.get(where={"doc_id": doc_id}, include=[]))["ids"])
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
         if ids:
-            self._col.update(ids=list(ids), metadatas=list(metadatas))
+            self._write(lambda col: col.update(ids=list(ids), metadatas=list(metadatas)))
 
     def iter_all(self, with_vectors: bool = False):
         """(id, text, metadata[, vector]) of every chunk, in pages."""
         include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
         offset = 0
         while True:
-            page = self._col.get(include=include, limit=_GET_PAGE, offset=offset)
+            page = self._call(lambda col: col.get(include=include, limit=_GET_PAGE, offset=offset))
             if not page["ids"]:
                 return
             for i, cid in enumerate(page["ids"]):
@@ -171,16 +391,21 @@ class VectorIndex:
     def get(self, ids: Sequence[str]) -> list[tuple[str, str, dict]]:
         if not ids:
             return []
-        page = self._col.get(ids=list(ids), include=["documents", "metadatas"])
+        page = self._call(lambda col: col.get(ids=list(ids), include=["documents", "metadatas"]))
         by_id = {cid: (cid, page["documents"][i], page["metadatas"][i]) for i, cid in enumerate(page["ids"])}
         return [by_id[i] for i in ids if i in by_id]
 
     def query(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first, among chunks that pass the filters."""
-        if self.count() == 0:
+        def run(col):
+            total = col.count()
+            if total == 0:
+                return None
+            return col.query(query_embeddings=[vector.tolist()], n_results=min(n, total),
+                             where=where_clause(filters), include=["distances"])
+        res = self._call(run)
+        if res is None:
             return []
-        res = self._col.query(query_embeddings=[vector.tolist()], n_results=min(n, self.count()),
-                              where=where_clause(filters), include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
 

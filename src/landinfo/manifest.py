@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+
+from .errors import LandinfoError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -43,19 +47,75 @@ class FileRecord:
 
 
 class Manifest:
-    def __init__(self, db_path: Path):
+    """The manifest file of one index. Opened read-only (each read a fresh connection, so it sees a later ingest)
+    when its folder or file cannot be written: a read-only index is searched, never changed."""
+
+    def __init__(self, db_path: Path, read_only: bool | None = None):
+        """read_only: None = when the folder or the file cannot be written."""
+        self.path = db_path
+        if read_only is None:
+            read_only = not os.access(db_path.parent, os.W_OK) or (db_path.exists() and not os.access(db_path, os.W_OK))
+        self.read_only = read_only
+        if read_only:
+            self._db = None
+            self._read(lambda db: db.execute("SELECT count(*) FROM files").fetchone())
+            return
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(db_path), timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+            self._db.commit()
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: Exception) -> LandinfoError:
+        return LandinfoError(f"{self.path}: not a landinfo manifest, or damaged ({exc}); move it aside and run "
+                             "`landinfo ingest` on the same folder again to rebuild it (stored vectors are reused)")
+
+    def _read(self, query):
+        """query(connection), turning a damaged file into one line."""
+        try:
+            if not self.read_only:
+                return query(self._db)
+            # immutable: a WAL file cannot be opened read-only without writing its -shm file beside it
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            try:
+                return query(db)
+            finally:
+                db.close()
+        except sqlite3.OperationalError as exc:
+            if not self.read_only:
+                raise
+            if "no such table" in str(exc):
+                raise self._damaged(exc) from None
+            raise LandinfoError(f"{self.path}: cannot be read ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def _write(self, statement: str, values: tuple) -> None:
+        if self.read_only:
+            raise LandinfoError(f"{self.path} is read-only: the index can be searched but not changed")
+        try:
+            self._db.execute(statement, values)
+            self._db.commit()
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     def records(self, root: str | None = None) -> dict[str, FileRecord]:
         query = "SELECT path, root, source, signature, doc_id, status, reason, canonical, chunk_ids, meta, fulltext FROM files"
-        rows = self._db.execute(query + (" WHERE root = ?" if root else ""), (root,) if root else ()).fetchall()
+        rows = self._read(lambda db: db.execute(query + (" WHERE root = ?" if root else ""),
+                                                (root,) if root else ()).fetchall())
         return {r[0]: FileRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], tuple(json.loads(r[8])),
                                  json.loads(r[9]), zlib.decompress(r[10]).decode() if r[10] else "")
                 for r in rows}
@@ -63,27 +123,22 @@ class Manifest:
     def put(self, path: str, root: str, source: str, signature: str, doc_id: str, status: str,
             chunk_ids=(), meta: dict | None = None, fulltext: str = "", reason: str = "",
             canonical: str = "") -> None:
-        self._db.execute(
+        self._write(
             "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (path, root, source, signature, doc_id, status, reason, canonical, json.dumps(list(chunk_ids)),
              json.dumps(meta or {}, ensure_ascii=False), zlib.compress(fulltext.encode()) if fulltext else None,
              time.time()))
-        self._db.commit()
 
     def remove(self, path: str) -> None:
-        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
-        self._db.commit()
+        self._write("DELETE FROM files WHERE path = ?", (path,))
 
     def indexed_chunk_count(self) -> int:
-        total = 0
-        for (ids,) in self._db.execute("SELECT chunk_ids FROM files WHERE status = 'indexed'"):
-            total += len(json.loads(ids))
-        return total
+        rows = self._read(lambda db: db.execute("SELECT chunk_ids FROM files WHERE status = 'indexed'").fetchall())
+        return sum(len(json.loads(ids)) for (ids,) in rows)
 
     def get_info(self, key: str, default: str = "") -> str:
-        row = self._db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
+        row = self._read(lambda db: db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone())
         return row[0] if row else default
 
     def set_info(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
-        self._db.commit()
+        self._write("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 
 from .index import country_key, date_number, to_passage
-from .lexical import tokenize
+from .lexical import LexicalIndex, tokenize
 from .records import Filters, Passage
 from .references import Reference, article_number, article_of_section, parse_references, section_key
 from .settings import Settings
@@ -73,11 +73,15 @@ class _Table:
     doc_type: np.ndarray = None
     language: np.ndarray = None
     date_num: np.ndarray = None
+    lexical: LexicalIndex | None = None  # the BM25 index loaded with this table
+    lexical_rows: np.ndarray | None = None  # table row of each BM25 row (-1: none); None when both share rows
 
     @classmethod
-    def build(cls, store: Store) -> "_Table":
-        table = cls()
+    def build(cls, store: Store, lexical: LexicalIndex | None) -> "_Table":
+        table = cls(lexical=lexical)
         for chunk_id, text, meta in store.index.iter_all():
+            if chunk_id in table.row:  # pages read while an ingest writes can overlap
+                continue
             i = len(table.ids)
             table.ids.append(chunk_id)
             table.texts.append(text)
@@ -111,7 +115,18 @@ class _Table:
         table.doc_type = np.array([m.get("doc_type", "") for m in table.metas], dtype=object)
         table.language = np.array([m.get("language", "") for m in table.metas], dtype=object)
         table.date_num = np.array([m.get("date_num", 0) for m in table.metas], dtype=np.int64)
+        if lexical is not None and lexical.ids != table.ids:
+            table.lexical_rows = np.array([table.row.get(cid, -1) for cid in lexical.ids], dtype=np.int64)
         return table
+
+    def lexical_mask(self, mask: np.ndarray | None) -> np.ndarray | None:
+        """A mask over the table's rows as a mask over the BM25 rows (they differ when an ingest ran between)."""
+        if mask is None or self.lexical_rows is None:
+            return mask
+        out = np.zeros(len(self.lexical_rows), dtype=bool)
+        known = self.lexical_rows >= 0
+        out[known] = mask[self.lexical_rows[known]]
+        return out
 
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
@@ -153,14 +168,21 @@ class Retriever:
 
     @property
     def table(self) -> _Table:
-        """The in-memory chunk table, rebuilt whenever an ingest has changed the index (any instance's)."""
-        with self._lock:
-            generation = (self.store.index.count(), self.store.lexical_generation())
-            if self._table is None or generation != self._table_generation:
-                from .lexical import LexicalIndex
+        """The in-memory chunk table and its BM25 index, loaded again when an ingest (any process's) has finished.
 
-                self.store.lexical = LexicalIndex.load(Store.lexical_folder(self.settings, self.store.shape))
-                self._table = _Table.build(self.store)
+        An ingest rebuilds BM25 last, so its files' generation says when; while one runs, Chroma may hold chunks
+        the table does not (their dense hits are left out) and the table chunks Chroma no longer has."""
+        with self._lock:
+            generation = self.store.lexical_generation()
+            if self._table is None or (generation != self._table_generation and generation):
+                try:
+                    lexical = self.store.load_lexical()
+                except (OSError, ValueError):
+                    if self._table is not None:
+                        return self._table  # an ingest is swapping the BM25 files in: take them next time
+                    lexical = None
+                self._table = _Table.build(self.store, lexical)
+                self.store.lexical = lexical
                 self._table_generation = generation
             return self._table
 
@@ -187,11 +209,11 @@ class Retriever:
                 for language, weight in languages:
                     own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
                     self._fuse(scores, table, own[:n], self.weights.dense * weight)
-        if self.use_lexical and self.store.lexical is not None:
+        if self.use_lexical and table.lexical is not None:
             tokens = lexical_query(query)
             for language, weight in languages:
                 mask = allowed if language is None else _and(allowed, table.language == language)
-                hits = self.store.lexical.top(tokens, n, mask)
+                hits = table.lexical.top(tokens, n, table.lexical_mask(mask))
                 self._fuse(scores, table, hits, self.weights.lexical * weight, full=len(hits) >= n)
         referenced_docs: set[str] = set()
         if self.use_references:

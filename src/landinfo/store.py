@@ -8,6 +8,7 @@ from .chunking import embedding_text
 from .embedder import Embedder, make_embedder
 from .index import IndexShape, VectorIndex
 from .lexical import LexicalIndex
+from .locking import index_folder
 from .manifest import Manifest
 from .records import Chunk
 from .settings import Settings
@@ -24,23 +25,33 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings, create: bool = False) -> "Store":
+        folder = index_folder(Path(settings.index_dir))
         embedder = make_embedder(settings)
         shape = IndexShape.from_settings(settings, embedder.name)
         index = VectorIndex(settings, shape, create=create)
         shape = index.shape
-        folder = Path(settings.index_dir)
-        manifest = Manifest(folder / f"manifest-{shape.fingerprint()}.sqlite3")
-        lexical = LexicalIndex.load(cls.lexical_folder(settings, shape))
-        return cls(settings, embedder, shape, index, manifest, lexical)
+        manifest = Manifest(folder / f"manifest-{shape.fingerprint()}.sqlite3", read_only=False if create else None)
+        store = cls(settings, embedder, shape, index, manifest, None)
+        try:
+            store.lexical = store.load_lexical()
+        except (OSError, ValueError):  # an ingest is swapping it in; the retriever loads it again
+            pass
+        return store
 
     @staticmethod
     def lexical_folder(settings: Settings, shape: IndexShape) -> Path:
         return Path(settings.index_dir) / f"lexical-{shape.fingerprint()}"
 
     def lexical_generation(self) -> int:
-        """Changes with every BM25 rebuild, i.e. with every ingest that changed something."""
-        ids = self.lexical_folder(self.settings, self.shape) / "ids.json"
-        return ids.stat().st_mtime_ns if ids.exists() else 0
+        """Changes with every BM25 rebuild, i.e. at the end of every ingest that changed something; 0: none."""
+        try:
+            return (self.lexical_folder(self.settings, self.shape) / "ids.json").stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def load_lexical(self) -> LexicalIndex | None:
+        """The BM25 index as the last ingest left it (OSError or ValueError while an ingest swaps it in)."""
+        return LexicalIndex.load(self.lexical_folder(self.settings, self.shape))
 
     def lexical_stale(self) -> bool:
         return self.lexical is None or len(self.lexical) != self.index.count()
@@ -55,6 +66,7 @@ class Store:
 
     def close(self) -> None:
         self.manifest.close()
+        self.index.close()
 
     def __enter__(self) -> "Store":
         return self
