@@ -1,9 +1,10 @@
-"""Case officers' ratings of answers, one JSON object a line in feedback_dir/feedback.jsonl, kept on this machine."""
+"""Case officers' ratings of answers, one JSON object a line in feedback_dir/feedback.jsonl (0600), kept on this machine."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,9 +40,11 @@ class FeedbackStore:
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(line)
+            os.chmod(self.path, 0o600)  # a file made by an older version may be 0644
         return record
 
     def records(self) -> list[dict]:

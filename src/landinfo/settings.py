@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     login_failures: int = Field(5, description="Failed logins in a row, per user and per client address, after which each further attempt must wait.")
     login_backoff_s: float = Field(5.0, description="First wait after too many failed logins, in seconds; doubles with each further failure, up to 15 minutes.")
     concurrency: int = Field(2, description="Answers computed at once by the chat; the rest wait in the queue.")
-    feedback_dir: Path = Field(Path("feedback"), description="Where chat feedback is stored as JSONL.")
+    feedback_dir: Path = Field(Path.home() / ".local" / "share" / "landinfo" / "feedback",
+                               description="Where chat ratings are kept (feedback.jsonl; folder 0700, file 0600).")
+    scratch_dir: Path | None = Field(None, description="Where the chat makes its private scratch folder (exports, uploads; 0700, removed on exit); empty = /dev/shm (memory) when there is one, else the system temp folder.")
     log_answers: bool = Field(False, description="Write questions and answers to the log (off: nothing of the content is logged).")
 
     def index_path(self) -> Path:

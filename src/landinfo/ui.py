@@ -4,11 +4,9 @@ The only module (with its ui_* parts) that imports gradio. One Backend (one Assi
 """
 from __future__ import annotations
 
-import atexit
+import os
 import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -21,12 +19,15 @@ from starlette.routing import Mount
 from .answer import Answer
 from .errors import IndexUnavailableError
 from .export import answer_to_docx, answer_to_markdown
+from .question_text import has_words
 from .records import DOC_TYPES, Filters
+from .scratch import Scratch, exit_on_sigterm, private_file, write_private
 from .settings import Settings
 from .ui_backend import Backend, NotReady, load_users
 from .ui_docs import doc_router
-from .ui_render import (answer_markdown, index_down_html, no_index_html, sources_panel, status_html,
-                        stream_cuts)
+from .ui_security import SecurityMiddleware
+from .ui_render import (answer_markdown, index_down_html, no_index_html, question_markdown, sources_panel,
+                        status_html, stream_cuts)
 from .ui_style import COPY_JS, CSS, HEAD
 from .ui_text import t
 from .ui_trainer import build_trainer
@@ -77,31 +78,23 @@ def _filters(ui: str, countries, doc_types, languages, since, until, prefer_rece
                    languages=tuple(languages or ()), since=dates[0], until=dates[1], prefer_recent=bool(prefer_recent))
 
 
-def scratch_folder(prefix: str) -> Path:
-    """A private temporary folder for downloads, removed when the process ends (answers are case material)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
-
-
 class Exports:
-    """Markdown and Word files of answers, written where gradio can hand them out as downloads."""
+    """Markdown and Word files of answers (0600), in the process's private scratch folder, for the download buttons."""
 
-    def __init__(self):
-        self.folder = scratch_folder("landinfo-export-")
+    def __init__(self, folder: Path):
+        self.folder = folder
 
     def write(self, answer: Answer) -> tuple[str, str]:
-        stem = self.folder / f"landinfo-answer-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        markdown = stem.with_suffix(".md")
-        markdown.write_text(answer_to_markdown(answer), encoding="utf-8")
+        stem = self.folder / f"landinfo-answer-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
+        markdown = write_private(stem.with_suffix(".md"), answer_to_markdown(answer))
         docx = stem.with_suffix(".docx")
         answer_to_docx(answer, str(docx))
-        return str(markdown), str(docx)
+        return str(markdown), str(private_file(docx))
 
 
-def build(backend: Backend) -> gr.Blocks:
+def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
     settings = backend.settings
-    exports = Exports()
+    exports = Exports(scratch.folder("exports"))
     labels = Labels()
     with gr.Blocks(title="Landinfo", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         ui_lang = gr.State("en")
@@ -137,7 +130,7 @@ def build(backend: Backend) -> gr.Blocks:
                         clear_filters = labels.add(gr.Button(t("en", "clear_filters"), size="sm"), value="clear_filters")
                     with gr.Column(scale=5, min_width=420):
                         chatbot = labels.add(gr.Chatbot(show_label=False, elem_id="chat", height="60vh", min_height=380,
-                                                        buttons=["copy"], feedback_options=None, layout="panel",
+                                                        feedback_options=None, layout="panel",
                                                         placeholder=t("en", "chat_placeholder")),
                                              placeholder="chat_placeholder")
                         with gr.Row():
@@ -179,17 +172,19 @@ def build(backend: Backend) -> gr.Blocks:
                         sources = gr.HTML(sources_panel([], "en", settings.stale_months, None), elem_id="sources-panel")
             with gr.Tab(t("en", "tab_trainer"), id="trainer") as trainer_tab:
                 labels.add(trainer_tab, label="tab_trainer")
-                trainer = build_trainer(backend, labels, ui_lang, scratch_folder("landinfo-exercise-"))
+                trainer = build_trainer(backend, labels, ui_lang, scratch.folder("exercise"))
 
         filter_inputs = [country, doc_type, doc_language, since, until, prefer_recent]
 
         def respond(text, history, past, ui, *filter_values):
             text = (text or "").strip()
-            if not text:
+            if not has_words(text):
+                if text:
+                    gr.Warning(t(ui, "not_a_question"))
                 yield (gr.skip(),) * 9
                 return
             filters = _filters(ui, *filter_values)
-            history = list(history or []) + [{"role": "user", "content": text},
+            history = list(history or []) + [{"role": "user", "content": question_markdown(text)},
                                              {"role": "assistant", "content": f"*{t(ui, 'searching')}*"}]
             yield history, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
             try:
@@ -277,7 +272,11 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
     """The FastAPI app: document routes, then the gradio UI mounted at /, with a login when users are set."""
     backend = backend or Backend(settings)
     users = load_users(settings)
-    demo = build(backend)
+    scratch = Scratch.for_process(settings.scratch_dir)
+    # gradio's upload cache, and every copy it makes of a download, go into the private folder; gradio reads the
+    # variable when Blocks are built and when the app is mounted
+    os.environ["GRADIO_TEMP_DIR"] = str(scratch.folder("gradio"))
+    demo = build(backend, scratch)
     demo.queue(default_concurrency_limit=settings.concurrency)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     mounted: dict = {}
@@ -291,6 +290,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
         return token is not None and token in ui_app.tokens
 
     app.include_router(doc_router(backend.library, logged_in))
+    app.add_middleware(SecurityMiddleware, logged_in=logged_in)
     from .auth import guard_logins  # argon2 hashes, back-off per user and client address
 
     gr.mount_gradio_app(app, demo, path="/", auth=guard_logins(app, settings) if users else None, auth_message=AUTH_MESSAGE,
@@ -298,9 +298,20 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
                         run_history=False, ssr_mode=False, mcp_server=False, show_error=True,
                         theme=gr.themes.Default(primary_hue="blue", secondary_hue="slate",
                                                 font=["system-ui", "Segoe UI", "Roboto", "sans-serif"]),
-                        css=CSS, head=HEAD)
+                        css=CSS, head=HEAD, allowed_paths=[str(scratch.folder("exports")), str(scratch.folder("exercise"))],
+                        blocked_paths=_private_paths(settings))
+    # mount_gradio_app never marks the Blocks as launched, and until they are gradio checks no file path sent as
+    # input (a chat message or an upload naming /etc/shadow would be copied to its cache and served back). Launched,
+    # inputs must be files uploaded through gradio, outputs files this app made.
+    demo.has_launched = True
     mounted["app"] = next(route.app for route in app.routes if isinstance(route, Mount))
     return app, backend
+
+
+def _private_paths(settings: Settings) -> list[str]:
+    """What gradio must never hand out, whoever asks: the index, the ratings, the users file."""
+    paths = [settings.index_dir, settings.feedback_dir, settings.auth_file]
+    return [str(Path(p).resolve()) for p in paths if p]
 
 
 def serve(settings: Settings) -> None:
@@ -312,10 +323,16 @@ def serve(settings: Settings) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s landinfo: %(message)s", "%H:%M:%S"))
     logging.getLogger("landinfo").addHandler(handler)
     logging.getLogger("landinfo").setLevel(logging.INFO)
+    os.umask(0o077)  # whatever the server writes (exports, gradio's copies, ratings) is readable by its user only
+    exit_on_sigterm()
+    scratch = Scratch.for_process(settings.scratch_dir)
     app, backend = create_app(settings)
     if settings.host not in ("127.0.0.1", "localhost", "::1") and not load_users(settings):
         print(f"landinfo: warning: listening on {settings.host} without a login; set --auth-file or LANDINFO_USERS",
               file=sys.stderr)
     threading.Thread(target=backend.warm_up, name="warm-up", daemon=True).start()
     print(f"landinfo: serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    finally:
+        scratch.remove()

@@ -60,6 +60,7 @@ details.turn > summary { cursor: pointer; font-size: 14px; padding: 6px 4px; col
 blockquote.passage { margin: 8px 0; padding: 8px 12px; border-left: 3px solid #d0d7e2; background: #f8f9fb;
                      font-size: 13.5px; line-height: 1.55; white-space: pre-wrap; color: #2d3640; }
 blockquote.passage .gap { display: block; height: .45em; }
+#chat .quote { white-space: pre-wrap; }
 blockquote.passage mark { background: #ffe58a; padding: 0 1px; border-radius: 2px; color: inherit; }
 .links { display: flex; gap: 14px; flex-wrap: wrap; font-size: 13px; }
 .links a { color: #1d5fbf; text-decoration: none; font-weight: 500; }

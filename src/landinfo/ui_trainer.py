@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ import gradio as gr
 
 from .errors import IndexUnavailableError, QuestionSetError
 from .evaluate.questionset import load_question_set
+from .scratch import write_private
 from .ui_backend import Backend, NotReady
 from .ui_exercise import Exercise, expected_html, question_sets
 from .ui_render import answer_markdown, turn_sources
@@ -40,11 +42,12 @@ def _question_html(exercise: Exercise | None, ui: str) -> str:
 def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
     settings = backend.settings
     repo_evals = Path(__file__).resolve().parents[2] / "evals"
-    choices = question_sets(Path("evals"), repo_evals)
+    sets = dict(question_sets(Path("evals"), repo_evals))  # name -> path: the page shows names, never server paths
+    choices = list(sets)
     exercise_state = gr.State(None)
 
     with gr.Row(equal_height=True, elem_id="trainer-setbar"):
-        chosen = labels.add(gr.Dropdown(choices, value=choices[0][1] if choices else None, label=t("en", "question_set"),
+        chosen = labels.add(gr.Dropdown(choices, value=choices[0] if choices else None, label=t("en", "question_set"),
                                         elem_id="trainer-set", scale=3), label="question_set")
         load = labels.add(gr.Button(t("en", "load"), variant="primary", elem_id="trainer-load", scale=0, min_width=120,
                                     size="md"),
@@ -83,10 +86,10 @@ def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
                                                  elem_id="trainer-save-json"), label="save_json")
 
     def saved(exercise: Exercise):
-        stem = folder / f"exercise-{exercise.qset.name}-{uuid.uuid4().hex[:6]}"
-        md, js = stem.with_suffix(".md"), stem.with_suffix(".json")
-        md.write_text(exercise.to_markdown(), encoding="utf-8")
-        js.write_text(exercise.to_json_text(), encoding="utf-8")
+        name = re.sub(r"[^\w-]+", "_", exercise.qset.name)[:60]  # the set's name comes from an uploaded file
+        stem = folder / f"exercise-{name}-{uuid.uuid4().hex[:12]}"
+        md = write_private(stem.with_suffix(".md"), exercise.to_markdown())
+        js = write_private(stem.with_suffix(".json"), exercise.to_json_text())
         return gr.update(value=str(md), interactive=True), gr.update(value=str(js), interactive=True)
 
     def coverage_text(exercise: Exercise, ui: str) -> str:
@@ -127,7 +130,7 @@ def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
         exercise = Exercise(qset)
         return (exercise, t(ui, "loaded", name=qset.name, n=len(qset.questions)), *view(exercise, ui))
 
-    load.click(on_load, [chosen, ui_lang], [exercise_state, loaded, *view_outputs])
+    load.click(lambda name, ui: on_load(sets.get(name), ui), [chosen, ui_lang], [exercise_state, loaded, *view_outputs])
     upload.upload(on_load, [upload, ui_lang], [exercise_state, loaded, *view_outputs])
 
     def on_move(exercise, text, ui, step):
