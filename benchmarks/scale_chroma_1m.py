@@ -113,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(record)
         write(out, info, rows)
 
-    del index
-    import chromadb.api.shared_system_client as shared  # the embedded system holds the folder until cleared
-    shared.SharedSystemClient.clear_system_cache()
+    index.close()  # the embedded Chroma lets go of the folder before the server opens it
     served = work / "served"  # start_server serves <folder>/db: make that the grown folder
     served.mkdir()
     os.symlink(index_dir / "chroma", served / "db")
