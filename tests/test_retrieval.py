@@ -52,3 +52,6 @@ def test_country_type_and_date_filters_apply_before_ranking(tmp_path, fake_setti
     assert {p.source for p in retriever.retrieve("journalists detained", Filters(countries=("Iraq",)), 5)} == {"iraq.md"}
     assert {p.source for p in retriever.retrieve("journalists", Filters(doc_types=("precedent",)), 5)} == {"case.md"}
     assert {p.source for p in retriever.retrieve("journalists", Filters(since="2021-01-01"), 5)} == {"iran.md"}
+    assert {p.source for p in retriever.retrieve("journalists", Filters(since="2024", until="2024"), 5)} == {"iran.md"}
+    assert {p.source for p in retriever.retrieve("journalists", Filters(until="2019-05"), 5)} == {"iraq.md"}
+    assert {p.source for p in retriever.retrieve("journalists", Filters(until="2019-04"), 5)} == set()

@@ -417,6 +417,14 @@ def date_number(date: str) -> int:
     return int(digits.ljust(8, "0")[:8])
 
 
+def until_number(date: str) -> int:
+    """The last day an inclusive 'until' covers: '2024' -> 20249999, '2024-06' -> 20240699; '' -> no bound."""
+    digits = (date or "").replace("-", "")
+    if not digits.isdigit():
+        return 99999999
+    return int(digits.ljust(8, "9")[:8])
+
+
 def country_key(country: str) -> str:
     return "c_" + "".join(ch if ch.isalnum() else "_" for ch in country.lower())
 
@@ -435,7 +443,7 @@ def where_clause(filters: Filters | None) -> dict | None:
     if filters.since:
         clauses.append({"date_num": {"$gte": date_number(filters.since)}})
     if filters.until:
-        clauses.append({"date_num": {"$lte": date_number(filters.until) or 99999999}})
+        clauses.append({"date_num": {"$lte": until_number(filters.until)}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 import numpy as np
 
-from .index import country_key, date_number, to_passage
+from .index import country_key, date_number, to_passage, until_number
 from .lexical import LexicalIndex, tokenize
 from .records import Filters, Passage
 from .references import Reference, article_number, article_of_section, parse_references, section_key
@@ -142,7 +142,7 @@ class _Table:
         if filters.since:
             mask &= self.date_num >= date_number(filters.since)
         if filters.until:
-            mask &= self.date_num <= (date_number(filters.until) or 99999999)
+            mask &= self.date_num <= until_number(filters.until)
         return mask
 
 
