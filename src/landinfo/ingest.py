@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
@@ -31,6 +32,8 @@ from .settings import Settings
 from .store import Store
 
 _REASON_CHARS = 300  # a failure's reason is one line of at most this many characters
+_FLUSH_CHUNKS = 64  # documents are embedded and stored in batches of about this many chunks ...
+_FLUSH_SECONDS = 1.0  # ... or as soon as the file read after them takes longer than this
 # Bump when loading, metadata detection or chunking change: files are re-read and their chunk metadata
 # refreshed; chunks whose text is unchanged keep their vectors (nothing is re-embedded for them).
 PIPELINE_VERSION = "5"
@@ -219,6 +222,7 @@ class _Ingestion:
         self.signatures: dict[str, str] = {}
         self.failed: set[str] = set()
         self.indexed_now: set[str] = set()
+        self.pending: list[tuple[str, Document, list]] = []  # read and chunked, not stored yet
         self.groups = _Groups([])
         self.changed = False
         self.chunk_bar = None
@@ -248,8 +252,10 @@ class _Ingestion:
             self._take(key)
             bar.update(1)
         bar.close()
+        self._flush()
         for key in sorted(k for k in present if k in self.groups):
             self._settle(key)  # files not read: a canonical copy that went away, a changed list of copies
+        self._flush()
         self._count(present)
         report.problems.sort(key=lambda problem: problem["path"])
         self._handle_missing(present, prune)
@@ -280,8 +286,8 @@ class _Ingestion:
             self._fail(key, f"could not be read ({type(exc).__name__}: {exc})")
         return None  # if it was indexed before, that version stays
 
-    def _read(self, key: str) -> tuple[Document, list] | None:
-        """The file as a document and its chunks, or None and one line saying why not."""
+    def _load(self, key: str) -> Document | None:
+        """The file as a document, or None and one line saying why not. Touches nothing but the report."""
         path, source = self.paths[key], self.sources[key]
         try:
             raw = load_file(path, self.limits)
@@ -290,19 +296,41 @@ class _Ingestion:
                            content_hash=self.signatures[key])
             _full_text(doc).encode("utf-8")  # what the manifest and Chroma store must be valid Unicode
             json.dumps(_meta_json(meta), ensure_ascii=False).encode("utf-8")
-            chunks = chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
-                                    self.settings.chunk_overlap_tokens)
+            return doc
         except LoadError as exc:
             self._fail(key, str(exc))
-        except Exception as exc:  # a loader, metadata or chunking bug must not stop the batch
+        except Exception as exc:  # a loader or metadata bug must not stop the batch
             self._fail(key, f"could not be read ({type(exc).__name__}: {exc})")
-        else:
-            return doc, chunks
+        return None
+
+    def _load_meanwhile(self, key: str) -> Document | None:
+        """_load in a thread of its own; when it takes longer than _FLUSH_SECONDS, the documents read before it
+        are stored meanwhile, so that a slow file holds up only itself."""
+        loaded: list[Document | None] = []
+        reader = threading.Thread(target=lambda: loaded.append(self._load(key)), daemon=True,
+                                  name="landinfo-ingest-read")
+        reader.start()
+        reader.join(_FLUSH_SECONDS)
+        if reader.is_alive():
+            self._flush()
+            reader.join()
+        return loaded[0] if loaded else None
+
+    def _read(self, key: str, meanwhile: bool = False) -> tuple[Document, list] | None:
+        """The file as a document and its chunks, or None and one line saying why not."""
+        doc = self._load_meanwhile(key) if meanwhile else self._load(key)
+        if doc is None:
+            return None
+        try:
+            return doc, chunk_document(doc, self.embedder.count_tokens, self.settings.chunk_tokens,
+                                       self.settings.chunk_overlap_tokens)
+        except Exception as exc:  # a chunking bug must not stop the batch
+            self._fail(key, f"could not be chunked ({type(exc).__name__}: {exc})")
         return None
 
     def _take(self, key: str) -> None:
         """Read one changed or new file and settle it, with every file whose role it changes."""
-        read = self._read(key)
+        read = self._read(key, meanwhile=True)
         if read is None:
             old = self.records.get(key)
             if old is None or old.status not in ("indexed", "duplicate"):
@@ -310,6 +338,8 @@ class _Ingestion:
             involved = self.groups.add(key, _meta_from_json(old.meta), old.fulltext)  # its last good version stays
         else:
             involved = self.groups.add(key, read[0].meta, _full_text(read[0]))
+        if len(involved) > 1:
+            self._flush()  # the records of its copies must be current before their roles change
         for member in involved:
             self._settle(member, read if member == key else None)
 
@@ -334,7 +364,7 @@ class _Ingestion:
             read = self._read(key)  # its canonical copy went away: index it now
             doc, chunks = read if read else (None, None)
         if doc is not None:
-            self._index(key, replace(doc, duplicates=dup_sources), chunks)
+            self._queue(key, replace(doc, duplicates=dup_sources), chunks)
         elif rec is not None and rec.status == "indexed" and tuple(rec.meta.get("_duplicates", ())) != dup_sources:
             self._retag_duplicates(rec, dup_sources)
 
@@ -343,8 +373,9 @@ class _Ingestion:
         source = self.sources[key]
         self.store.manifest.put(key, self.root_key, source, signature, doc_id, status, chunk_ids, meta, fulltext,
                                 canonical=canonical)
-        self.records[key] = FileRecord(key, self.root_key, source, signature, doc_id, status, "", canonical,
-                                       tuple(chunk_ids), meta or {}, fulltext)
+        self.records[key] = FileRecord(path=key, root=self.root_key, source=source, signature=signature,
+                                       doc_id=doc_id, status=status, reason="", canonical=canonical,
+                                       chunk_ids=tuple(chunk_ids), meta=meta or {}, fulltext=fulltext)
 
     def _retag_duplicates(self, rec: FileRecord, dup_sources) -> None:
         rows = self.store.index.get(list(rec.chunk_ids))
@@ -358,37 +389,56 @@ class _Ingestion:
         meta["_duplicates"] = list(dup_sources)
         self._put(rec.path, rec.signature, rec.doc_id, "indexed", rec.chunk_ids, meta, rec.fulltext)
 
-    def _index(self, key: str, doc: Document, chunks: list) -> None:
-        """Embed and store the document's new chunks, then record it: a crash before the record is harmless."""
+    def _queue(self, key: str, doc: Document, chunks: list) -> None:
+        self.pending.append((key, doc, chunks))
+        if sum(len(c) for _, _, c in self.pending) >= _FLUSH_CHUNKS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Embed and store the pending documents, then record them: a crash before the record is harmless."""
+        if not self.pending:
+            return
         index, report = self.store.index, self.report
-        old_ids = index.ids_of_document(doc.doc_id)
-        stale = old_ids - {c.chunk_id for c in chunks}
-        if stale:
-            index.delete(stale)
-            report.chunks["removed"] += len(stale)
-        kept = [c for c in chunks if c.chunk_id in old_ids]
-        new = [c for c in chunks if c.chunk_id not in old_ids]
-        report.chunks["unchanged"] += len(kept)
-        index.update_metadata([c.chunk_id for c in kept], [chunk_metadata(c, doc) for c in kept])
-        if new:
+        new_ids, new_texts, new_metas, new_chunks = [], [], [], []
+        kept_ids, kept_metas = [], []
+        for _key, doc, chunks in self.pending:
+            old_ids = index.ids_of_document(doc.doc_id)
+            stale = old_ids - {c.chunk_id for c in chunks}
+            if stale:
+                index.delete(stale)
+                report.chunks["removed"] += len(stale)
+            for chunk in chunks:
+                if chunk.chunk_id in old_ids:
+                    report.chunks["unchanged"] += 1
+                    kept_ids.append(chunk.chunk_id)
+                    kept_metas.append(chunk_metadata(chunk, doc))
+                    continue
+                new_ids.append(chunk.chunk_id)
+                new_texts.append(embedding_text(chunk, doc.meta.title))
+                new_metas.append(chunk_metadata(chunk, doc))
+                new_chunks.append(chunk)
+        index.update_metadata(kept_ids, kept_metas)
+        if new_ids:
             t0 = time.perf_counter()
-            vectors = self.embedder.embed_passages([embedding_text(c, doc.meta.title) for c in new])
+            vectors = self.embedder.embed_passages(new_texts)
             report.embed_seconds += time.perf_counter() - t0
-            report.embedded += len(new)
+            report.embedded += len(new_ids)
             if self.progress:
                 if self.chunk_bar is None:
                     from tqdm import tqdm
 
                     self.chunk_bar = tqdm(desc="chunks embedded", unit="chunk", file=sys.stderr)
-                self.chunk_bar.update(len(new))
-            index.add([c.chunk_id for c in new], vectors, [c.text for c in new],
-                      [chunk_metadata(c, doc) for c in new])
-            report.chunks["added"] += len(new)
-        meta = _meta_json(doc.meta)
-        meta["_duplicates"] = list(doc.duplicates)
-        self._put(key, doc.content_hash, doc.doc_id, "indexed", [c.chunk_id for c in chunks], meta, _full_text(doc))
-        self.indexed_now.add(key)
+                self.chunk_bar.update(len(new_ids))
+            index.add(new_ids, vectors, [c.text for c in new_chunks], new_metas)
+            report.chunks["added"] += len(new_ids)
+        for key, doc, chunks in self.pending:
+            meta = _meta_json(doc.meta)
+            meta["_duplicates"] = list(doc.duplicates)
+            self._put(key, doc.content_hash, doc.doc_id, "indexed", [c.chunk_id for c in chunks], meta,
+                      _full_text(doc))
+            self.indexed_now.add(key)
         self.changed = True
+        self.pending = []
 
     def _count(self, present: set[str]) -> None:
         """Copies and newly indexed files as the run leaves them (a file indexed early may have become a copy)."""
