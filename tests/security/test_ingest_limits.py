@@ -18,10 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from landinfo.cli import main
-from landinfo.ingest import ingest
 from landinfo.settings import Settings
 from landinfo.store import Store
 
@@ -141,7 +138,6 @@ def test_a_name_that_is_not_utf8_in_a_failing_file_is_one_escaped_line(tmp_path,
 _MEASURED_INGEST = """
 import json, resource, sys, time
 from pathlib import Path
-from landinfo.ingest import ingest
 from landinfo.settings import Settings
 from landinfo.store import Store
 
