@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from chroma_server import ChromaServer
+from pseudo_reports import write_pseudo_reports
 from landinfo.cli import main
 from landinfo.ingest import ingest
 from landinfo.settings import Settings
@@ -27,22 +27,7 @@ CHUNK_TOKENS = 120
 
 
 def _write_corpus(root: Path) -> None:
-    """60 distinct Markdown reports of ~24 chunks each (pseudo-words, so no two are duplicates)."""
-    rng = random.Random(7)
-    syllables = ["ka", "lo", "mi", "ra", "ven", "dor", "sel", "tu", "an", "ish", "or", "ve", "li", "mar", "thos",
-                 "el", "quin", "bar"]
-    vocabulary = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
-    root.mkdir(parents=True)
-    for n in range(FILES):
-        r = random.Random(n)
-        parts = [f"# Report {n:02d} on the province of {r.choice(vocabulary).title()}\n"]
-        for section in range(6):
-            parts.append(f"\n## Section {section + 1}\n")
-            for _ in range(4):
-                sentences = [" ".join(r.choice(vocabulary) for _ in range(r.randint(8, 16))).capitalize() + "."
-                             for _ in range(6)]
-                parts.append("\n" + " ".join(sentences) + "\n")
-        (root / f"report-{n:02d}.md").write_text("".join(parts), encoding="utf-8")
+    write_pseudo_reports(root, FILES)
 
 
 @pytest.fixture(scope="module")

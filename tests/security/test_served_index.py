@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from chroma_server import ChromaServer
+from pseudo_reports import write_pseudo_reports
 from landinfo.cli import main
 from landinfo.settings import Settings
 from landinfo.ui_backend import Backend
@@ -35,19 +36,8 @@ INGEST_TIMEOUT = 240
 
 
 def _filler(root: Path) -> None:
-    """Distinct reports of pseudo-words, so the ingest takes a while and writes Chroma many times."""
-    rng = random.Random(11)
-    syllables = ["ka", "lo", "mi", "ra", "ven", "dor", "sel", "tu", "an", "ish", "or", "ve", "li", "mar", "el"]
-    words = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(2000)})
-    for n in range(FILLER_FILES):
-        r = random.Random(n)
-        parts = [f"# Report {n:02d}\n"]
-        for section in range(6):
-            parts.append(f"\n## Part {section + 1}\n")
-            for _ in range(4):
-                parts.append("\n" + " ".join(" ".join(r.choice(words) for _ in range(12)).capitalize() + "."
-                                             for _ in range(6)) + "\n")
-        (root / f"report-{n:02d}.md").write_text("".join(parts), encoding="utf-8")
+    """Reports enough for an ingest that takes a while and writes Chroma many times."""
+    write_pseudo_reports(root, FILLER_FILES)
 
 
 def _environment(monkeypatch, index_dir: Path, chroma_url: str = "") -> dict:
