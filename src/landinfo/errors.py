@@ -33,6 +33,10 @@ class ModelUnavailableError(LandinfoError):
     """An embedding or language model cannot be loaded offline."""
 
 
+class DataFileError(LandinfoError):
+    """A package data file (glossary, countries, stop words, user-facing text) is malformed: file and line."""
+
+
 class IndexUnavailableError(LandinfoError):
     """The vector index cannot answer now (the Chroma server stopped, or an ingest is rewriting it); nothing was
     changed by the failed call."""
