@@ -11,9 +11,10 @@ from typing import Iterable, Sequence
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
 
-_STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_SWEDISH)
+from .datafiles import stopwords
+
+_STOPWORDS = frozenset().union(*stopwords("index").values())  # data/stopwords/: both lists, any text
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*|§", re.UNICODE)
 # References become single tokens so "4 kap. 1 §" and "Article 33" are not lost as stop-numbers.
 _SECTION_REF = re.compile(r"\b(\d+)\s*kap\.?\s*(\d+\s*[a-z]?)\s*§", re.I)

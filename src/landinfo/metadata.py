@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 
 from landinfo.countries import COUNTRIES, country_mentions, countries_in_slug
+from landinfo.datafiles import stopwords
 from landinfo.overrides import MetadataOverrides, is_metadata_file, validated_fields
 from landinfo.records import DocMeta, RawDocument
 from landinfo.references import document_references
@@ -280,12 +281,7 @@ def _date(raw: RawDocument, flat: dict, title: str, head: str) -> str:
 
 # ---------------------------------------------------------------- language, publisher, url, fictional
 
-STOPWORDS = {
-    "sv": set("och att det som en på är av för med till den har de inte om ett i var sig men ska kan eller från "
-              "vid enligt även detta också under hade efter skulle".split()),
-    "en": set("the and of to in is that for it as with was on by be are this or from which have has not were "
-              "an at their its".split()),
-}
+STOPWORDS = stopwords("document")  # {"sv": ..., "en": ...} from data/stopwords/
 
 
 def detect_language(text: str, hint: object = None) -> str:
