@@ -7,6 +7,7 @@ from datetime import date
 
 import numpy as np
 
+from . import datafiles
 from .lexical import tokenize
 from .records import Filters, Passage
 
@@ -14,36 +15,8 @@ _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)]*|$)", re.M)
 _ABBREV_END = re.compile(r"(?:\b(?:bl|ex|fl|kap|jfr|nr|prop|art|no|para|paras|ca|resp|dvs|ang|enl|st|mr|ms|dr|prof|"
                          r"inc|vs|cf|ibid|op|jan|feb|aug|sept|oct|nov|dec|forts)|\b\w)\.$", re.I)
 
-FRAME = {
-    "sv": {
-        "intro": "Enligt källorna:",
-        "refusal": "Källorna besvarar inte den här frågan. De närmaste avsnitten visas nedan; bedöm själv om de är relevanta.",
-        "sources": "Källor",
-        "stale": "Observera: svaret vilar enbart på landinformation äldre än {months} månader (senast {newest}). Kontrollera om nyare information finns.",
-        "stale_one": "Landinformationen {title} ({date}) är äldre än {months} månader.",
-        "disagree": "Källorna är från olika tidpunkter ({dates}); jämför dem – läget kan ha förändrats.",
-        "fictional": "Fiktivt utbildningsmaterial: inte ett verkligt land.",
-        "premise": "Frågan utgår från något som källorna inte bekräftar; se vad de faktiskt säger ovan.",
-        "llm_fallback": "Språkmodellens svar kunde inte beläggas i källorna och visas inte; här är det citerade svaret.",
-        "missing_country": "Inget av de funna avsnitten handlar om det land som frågan gäller.",
-        "missing_number": "Frågan efterfrågar en siffra som inget av de funna avsnitten anger.",
-        "missing_year": "Inget av de funna avsnitten gäller det år som frågan avser.",
-    },
-    "en": {
-        "intro": "According to the sources:",
-        "refusal": "The sources do not answer this question. The closest passages are shown below; judge for yourself whether they are relevant.",
-        "sources": "Sources",
-        "stale": "Note: this answer rests only on country information older than {months} months (newest {newest}). Check whether newer information exists.",
-        "stale_one": "The country information {title} ({date}) is older than {months} months.",
-        "disagree": "The sources are from different dates ({dates}); compare them — the situation may have changed.",
-        "fictional": "Fictional training material: not a real country.",
-        "premise": "The question assumes something the sources do not confirm; see what they actually say above.",
-        "llm_fallback": "The language model's answer could not be verified against the sources and is not shown; this is the quoted answer.",
-        "missing_country": "None of the passages found concerns the country the question is about.",
-        "missing_number": "The question asks for a figure that none of the passages found gives.",
-        "missing_year": "None of the passages found concerns the year the question asks about.",
-    },
-}
+# The words of an answer around its quotes, per language: data/text/<language>.yaml, section answer.
+FRAME: dict[str, dict[str, str]] = {language: sections["answer"] for language, sections in datafiles.text().items()}
 
 
 NAMED_PASSAGE_BONUS = 0.05  # sentences of the article or section the question names

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 
+from . import datafiles
 from .answer import FRAME, Answer
+
+# The export's own headings, per language: data/text/<language>.yaml, section export.
+HEADINGS = {language: sections["export"] for language, sections in datafiles.text().items()}
 
 MARKER = re.compile(r"\[(\d+)\]")
 # "- **title · date · p. 3**: “" before the first quote of a line of an extractive answer
@@ -127,7 +131,7 @@ def answer_to_markdown(answer: Answer) -> str:
                          + f" — {_code(c.source)}" + _link(c.url))
             lines += _code_block("\n\n".join(q.quote for q in cites))
     elif answer.refused and answer.passages:
-        lines.append("### " + ("Närmaste avsnitt" if answer.language == "sv" else "Closest passages"))
+        lines.append(f"### {HEADINGS.get(answer.language, HEADINGS['en'])['closest']}")
         for p in answer.passages[:3]:
             where = f"p. {p.page}" if p.page else p.section
             lines.append(f"- {markdown_text(p.title or p.source)} ({markdown_text(p.date or 'undated')}) "
