@@ -10,10 +10,8 @@ import numpy as np
 from . import datafiles
 from .lexical import tokenize
 from .records import Filters, Passage
+from .sentences import split_sentences
 
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)]*|$)", re.M)
-_ABBREV_END = re.compile(r"(?:\b(?:bl|ex|fl|kap|jfr|nr|prop|art|no|para|paras|ca|resp|dvs|ang|enl|st|mr|ms|dr|prof|"
-                         r"inc|vs|cf|ibid|op|jan|feb|aug|sept|oct|nov|dec|forts)|\b\w)\.$", re.I)
 
 # The words of an answer around its quotes, per language: data/text/<language>.yaml, section answer.
 FRAME: dict[str, dict[str, str]] = {language: sections["answer"] for language, sections in datafiles.text().items()}
@@ -73,30 +71,6 @@ class Sentence:
     text: str
     start: int  # offset in the passage text
     end: int
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a passage; abbreviations like "bl.a." and "4 kap." do not end a sentence."""
-    spans: list[tuple[int, int]] = []
-    pending = None
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end <= start:
-            continue
-        if pending is not None:
-            start = pending
-            pending = None
-        if _ABBREV_END.search(text[start:end]) and end < len(text) and text[end:end + 1] != "\n":
-            pending = start
-            continue
-        spans.append((start, end))
-    if pending is not None and pending < len(text):
-        spans.append((pending, len(text.rstrip())))
-    return spans
 
 
 _LEADING_MARKERS = re.compile(r"(?:\[\d+\]\s*)+")

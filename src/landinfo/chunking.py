@@ -7,17 +7,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from .records import Chunk, Document
+from .sentences import chunk_sentence_spans, strip_span
 
 # A line that opens an article of a treaty or regulation, e.g. "Article 33", "ARTICLE 3", "Artikel 17".
 _ARTICLE_HEADING = re.compile(r"^\s*(?:ARTICLE|Article|ARTIKEL|Artikel)\s+(\d+[a-z]?)\b[^\n]{0,90}$", re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-ZÅÄÖÉÜ0-9§])")
-_ABBREVIATIONS = {
-    "bl.a", "t.ex", "m.m", "s.k", "kap", "jfr", "p", "nr", "prop", "dnr", "m.fl", "art", "no", "nos", "mr",
-    "ms", "dr", "st", "vs", "v", "e.g", "i.e", "cf", "para", "paras", "u.s", "p.g.a", "bet", "rskr", "s",
-    "sfs", "ca", "resp", "d.v.s", "dvs", "f.d", "o.d", "osv", "etc", "inc", "jan", "feb", "aug", "sept",
-    "oct", "nov", "dec", "ref", "op", "cit", "ibid",
-}
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,7 @@ def _atoms(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> It
         paragraph = text[para_start:para_end]
         heading = _ARTICLE_HEADING.match(paragraph)
         first = True
-        for s_start, s_end in _sentence_spans(paragraph):
+        for s_start, s_end in chunk_sentence_spans(paragraph):
             piece_start, piece_end = para_start + s_start, para_start + s_end
             for a_start, a_end, tokens in _split_long(text, piece_start, piece_end, count_tokens, max_tokens):
                 article = ""
@@ -96,31 +90,10 @@ def _article_split(text: str, start: int, end: int) -> Iterator[tuple[int, int]]
     for m in _ARTICLE_HEADING.finditer(text, start, end):
         line_start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
         if line_start > cut and text[cut:line_start].strip():
-            yield _strip_span(text, cut, line_start)
+            yield strip_span(text, cut, line_start)
             cut = line_start
     if text[cut:end].strip():
-        yield _strip_span(text, cut, end)
-
-
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _sentence_spans(paragraph: str) -> Iterator[tuple[int, int]]:
-    pos = 0
-    for m in _SENTENCE_END.finditer(paragraph):
-        before = paragraph[pos:m.start()].rstrip("\"'”’)").split()
-        last_word = before[-1].rstrip(".").lower() if before else ""
-        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
-            continue
-        yield _strip_span(paragraph, pos, m.start())
-        pos = m.end()
-    if paragraph[pos:].strip():
-        yield _strip_span(paragraph, pos, len(paragraph))
+        yield strip_span(text, cut, end)
 
 
 def _split_long(text: str, start: int, end: int, count_tokens, max_tokens: int):

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
-from .answer import Citation, split_sentences
+from .answer import Citation
 from .errors import ModelUnavailableError
 from .records import Passage
+from .sentences import split_sentences
 from .settings import Settings
 
 SYSTEM_PROMPT = """You answer questions of asylum case officers using ONLY the numbered passages given.
