@@ -9,10 +9,10 @@ There are two splitters, on purpose, and they stay two until a change of figures
   every line break, so that a heading or a list item is never glued to the sentence after it.
 
 Measured on 2026-11-30 (issue #11): chunking with the answerer's splitter keeps the 47 chunk ids of the demo corpus
-but changes 31 of the 2,852 chunks of ../shared/corpus. Giving each splitter the other's abbreviations keeps every
-chunk id of both corpora, but changes the quotable sentences of 5 shared-corpus chunks ("Protocols Nos. 11",
-"bet. 2000/01:SfU8", "rskr. 2000/01:143"). So each keeps its own list: the abbreviations both honour are
-`ABBREVIATIONS`, and each adds those only it honours.
+but changes 31 of the 2,852 chunks of ../shared/corpus. Giving the chunker the answerer's abbreviations as well
+keeps every chunk id of both corpora; giving the answerer the chunker's changes the quotable sentences of 5
+shared-corpus chunks ("Protocols Nos. 11", "bet. 2000/01:SfU8", "rskr. 2000/01:143"). So each keeps its own list:
+the abbreviations both honour are `ABBREVIATIONS`, and each adds those only it honours.
 """
 from __future__ import annotations
 
