@@ -111,3 +111,18 @@ def test_demo_question_set_holds_its_baseline(demo_settings, tmp_path):
     baseline = repo / "evals" / "baselines" / "demo.json"
     args += ["--compare", str(baseline)] if baseline.exists() else ["--no-compare"]
     assert main(args) == 0
+
+
+def test_each_source_line_says_where_its_quotes_are(assistant):
+    """The page of a PDF ("p. 2"), else the innermost heading: the locator every citation carries."""
+    answers = [assistant.ask(q) for q in ("Vad riskerar en journalist som återvänder till Veldoria?",
+                                          "What was the outcome of case UM 9901-24?")]
+    citations = [c for answer in answers for c in answer.citations]
+    assert any(c.page for c in citations) and any(not c.page and c.section for c in citations)
+    for answer in answers:
+        lines = answer.text.splitlines()
+        for c in answer.citations:
+            assert c.locator == (f"p. {c.page}" if c.page else c.section.split(" > ")[-1])
+            line = next(line for line in lines if line.endswith(f"[{c.marker}]"))
+            label = " · ".join(bit for bit in (c.title or c.source, c.date, c.locator) if bit)
+            assert line.startswith(f"- **{label}**: ")

@@ -21,11 +21,11 @@ def _passages():
 def test_verified_answer_keeps_cited_sentences_and_drops_unmarked_ones():
     text = 'Journalists are "detained without charge" [1]. Returnees are questioned at the airport [2]. This is my opinion.'
     result = verify_llm_answer(text, _passages())
-    assert result is not None
-    answer, citations, warnings = result
-    assert "opinion" not in answer and "[1]" in answer
-    assert citations[0].quote == "detained without charge" and citations[0].start == 100 + len("Journalists are ")
-    assert warnings and "removed" in warnings[0]
+    assert result is not None and result.mode == "llm" and not result.refused
+    assert "opinion" not in result.text and "[1]" in result.text
+    first = result.citations[0]
+    assert first.quote == "detained without charge" and first.start == 100 + len("Journalists are ")
+    assert result.warnings and "removed" in result.warnings[0]
 
 
 def test_invented_marker_or_quote_is_rejected():
@@ -37,7 +37,7 @@ def test_invented_marker_or_quote_is_rejected():
 def test_fake_chat_model_answer_goes_through_verification():
     model = FakeListChatModel(responses=["Journalists are detained without charge [1]."])
     result = LLMAnswerer(model).answer("How are journalists treated?", "en", _passages())
-    assert result is not None and result[1][0].passage_id == "a"
+    assert result is not None and result.citations[0].passage_id == "a"
 
 
 def test_prompt_numbers_passages_and_marks_them_as_data():

@@ -97,10 +97,10 @@ def test_the_poisoned_document_reaches_the_answerer_and_only_its_facts_are_quote
         "the evidence of risk in the other sources is still quoted"
 
     note = next(p for p in answer.passages if p.source == NOTE)
-    text, citations, refused, _warnings, _evidence = assistant.extractive.answer(
+    draft = assistant.extractive.answer(
         "Were returnees with an online profile held without charge in 2025?", "en", [note])
-    assert not refused and HONEST in [c.quote for c in citations]  # quoted without the "[9]" in front of it
-    assert "[9]" not in text and INJECTION not in text
+    assert not draft.refused and HONEST in [c.quote for c in draft.citations]  # quoted without the "[9]" before it
+    assert "[9]" not in draft.text and INJECTION not in draft.text
 
 
 def _scripted(*replies: str) -> LLMAnswerer:
@@ -136,6 +136,7 @@ def test_a_faithful_llm_answer_is_accepted(settings, assistant):
     answer = Assistant(settings, retriever=assistant.retriever, llm=_scripted(reply)).ask(question)
     assert answer.mode == "llm", answer.warnings
     assert answer.text == reply and [c.quote for c in answer.citations] == [HONEST.rstrip(".")]
+    assert answer.evidence == assistant.ask(question).evidence  # the quoted answer's, which let the model answer
     assert verify_citations(list(answer.citations), list(answer.passages)) == []
 
 

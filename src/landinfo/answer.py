@@ -9,7 +9,7 @@ import numpy as np
 
 from . import datafiles
 from .lexical import tokenize
-from .records import Filters, Passage
+from .records import Filters, Passage, locator
 from .sentences import split_sentences
 
 
@@ -37,8 +37,26 @@ class Citation:
     publisher: str = ""
     url: str = ""
 
+    @property
+    def locator(self) -> str:
+        """"p. 12", or the innermost section heading: see `records.locator`."""
+        return locator(self.page, self.section)
+
     def to_json(self) -> dict:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an answerer gives `Assistant`: the answer's text and citations, whether it says the sources do not
+    answer, its warnings and evidence (how well the best sentence matches the question; the extractive answerer's)."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    warnings: tuple[str, ...] = ()
+    evidence: float = 0.0
+    mode: str = "extractive"  # "llm" when a language model wrote it
 
 
 @dataclass(frozen=True)
@@ -137,8 +155,8 @@ class ExtractiveAnswerer:
                          + NAMED_PASSAGE_BONUS * in_named + 0.03 * opening, -1.0)
         return sentences, score
 
-    def answer(self, question: str, language: str, passages: list[Passage]):
-        """(answer text, citations, refused, warnings, evidence)."""
+    def answer(self, question: str, language: str, passages: list[Passage]) -> Draft:
+        """The quotes that answer the question with their citations, or a refusal saying why."""
         frame = FRAME.get(language, FRAME["en"])
         sentences, score = self.score(question, passages, language)
         best = float(score.max()) if len(score) else 0.0
@@ -147,11 +165,11 @@ class ExtractiveAnswerer:
             # "What was the outcome of UM 9901-24?": the document is there; its best sentences answer.
             threshold -= 0.05
         if not sentences or best < threshold:
-            return frame["refusal"], [], True, [], best
+            return Draft(frame["refusal"], refused=True, evidence=best)
         top = [sentences[i].text for i in np.argsort(-score)[:3] if score[i] >= best - 0.03]
         unmet = unmet_requirement(question, passages, top)
         if unmet:
-            return frame["refusal"] + " " + frame[unmet], [], True, [], best
+            return Draft(frame["refusal"] + " " + frame[unmet], refused=True, evidence=best)
         order = np.argsort(-score)
         chosen: list[int] = []
         for i in order:
@@ -160,9 +178,9 @@ class ExtractiveAnswerer:
             if any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
                 continue
             chosen.append(int(i))
-        return self._compose(frame, passages, sentences, chosen) + (best,)
+        return self._compose(frame, passages, sentences, chosen, best)
 
-    def _compose(self, frame, passages, sentences, chosen):
+    def _compose(self, frame, passages, sentences, chosen, evidence: float) -> Draft:
         by_passage: dict[int, list[int]] = {}
         for i in chosen:
             by_passage.setdefault(sentences[i].passage_index, []).append(i)
@@ -183,7 +201,7 @@ class ExtractiveAnswerer:
         warnings = currency_warnings(frame, [passages[pi] for pi in order], self.stale_months)
         if any(passages[pi].fictional for pi in order):
             warnings.append(frame["fictional"])
-        return "\n".join(lines), citations, False, warnings
+        return Draft("\n".join(lines), tuple(citations), warnings=tuple(warnings), evidence=evidence)
 
 
 _ASKS_NUMBER = re.compile(r"\b(how many|how much|number of|what percentage|hur många|hur mycket|antal(?:et)?|"
@@ -287,8 +305,7 @@ def _months_between(iso: str, today: date) -> int:
 
 
 def _label(p: Passage) -> str:
-    where = f"p. {p.page}" if p.page else (p.section.split(" > ")[-1] if p.section else "")
-    bits = [p.title or p.source, p.date, where]
+    bits = [p.title or p.source, p.date, p.locator]
     return "**" + " · ".join(b for b in bits if b) + "**"
 
 

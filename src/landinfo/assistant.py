@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
-from .answer import FRAME, Answer, Citation, ExtractiveAnswerer
+from .answer import FRAME, Answer, Citation, Draft, ExtractiveAnswerer
 from .records import Filters, Passage
 from .retrieve import Retriever
 from .settings import Settings
@@ -37,23 +38,20 @@ class Assistant:
         language = detect_language(question)
         passages = self.retriever.retrieve(question, filters, k or self.settings.top_k, timings)
         t1 = time.perf_counter()
-        text, citations, refused, warnings, evidence = self.extractive.answer(question, language, passages[:6])
-        mode = "extractive"
-        if (self.settings.llm_provider or self._llm is not None) and not refused:
-            llm_result = self._llm_answer(question, language, passages[:6])
-            if llm_result is not None:
-                text, citations, llm_warnings = llm_result
-                warnings = llm_warnings + warnings
-                mode = "llm"
+        draft = self.extractive.answer(question, language, passages[:6])
+        if (self.settings.llm_provider or self._llm is not None) and not draft.refused:
+            written = self._llm_answer(question, language, passages[:6])
+            if written is not None:  # the model's words, the quoted answer's evidence
+                draft = replace(written, warnings=written.warnings + draft.warnings, evidence=draft.evidence)
             else:
-                warnings = [FRAME.get(language, FRAME["en"])["llm_fallback"]] + warnings
+                draft = replace(draft, warnings=(FRAME.get(language, FRAME["en"])["llm_fallback"],) + draft.warnings)
         timings["answer_ms"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        return Answer(question=question, language=language, text=text, refused=refused,
-                      citations=tuple(citations), passages=tuple(passages), warnings=tuple(warnings),
-                      timings=timings, filters=filters, mode=mode, evidence=evidence)
+        return Answer(question=question, language=language, text=draft.text, refused=draft.refused,
+                      citations=draft.citations, passages=tuple(passages), warnings=draft.warnings,
+                      timings=timings, filters=filters, mode=draft.mode, evidence=draft.evidence)
 
-    def _llm_answer(self, question: str, language: str, passages: list[Passage]):
+    def _llm_answer(self, question: str, language: str, passages: list[Passage]) -> Draft | None:
         from .llm import LLMAnswerer
 
         with self._llm_lock:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from .answer import Citation
+from .answer import Citation, Draft
 from .errors import ModelUnavailableError
-from .records import Passage
+from .records import Passage, locator
 from .sentences import split_sentences
 from .settings import Settings
 
@@ -34,7 +34,7 @@ _QUOTED = re.compile(r"[\"“”„]([^\"“”„]{12,})[\"“”„]")
 def build_messages(question: str, language: str, passages: list[Passage]) -> list[tuple[str, str]]:
     blocks = []
     for n, p in enumerate(passages, 1):
-        where = f"page {p.page}" if p.page else (p.section or "")
+        where = locator(p.page, p.section, whole_path=True, page_label="page {page}")
         blocks.append(f'<passage n="{n}" source="{p.title or p.source}" date="{p.date}" where="{where}">\n'
                       f"{without_instructions(p.text)}\n</passage>")
     language_name = "Swedish" if language == "sv" else "English"
@@ -42,7 +42,7 @@ def build_messages(question: str, language: str, passages: list[Passage]) -> lis
             ("human", "Passages:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}")]
 
 
-def verify_llm_answer(text: str, passages: list[Passage]) -> tuple[str, list[Citation], list[str]] | None:
+def verify_llm_answer(text: str, passages: list[Passage]) -> Draft | None:
     """Keep the sentences whose markers and quotes check out; None when the answer cannot be trusted."""
     kept, citations, warnings = [], [], []
     dropped = 0
@@ -67,7 +67,7 @@ def verify_llm_answer(text: str, passages: list[Passage]) -> tuple[str, list[Cit
         return None
     if dropped:
         warnings.append(f"{dropped} sentence(s) of the generated answer had no source marker and were removed.")
-    return " ".join(kept), citations, warnings
+    return Draft(" ".join(kept), tuple(citations), warnings=tuple(warnings), mode="llm")
 
 
 def _grounded(sentence: str, cited: list[str], share: float = 0.75) -> bool:
@@ -109,7 +109,8 @@ class LLMAnswerer:
     def from_settings(cls, settings: Settings) -> "LLMAnswerer":
         return cls(make_chat_model(settings))
 
-    def answer(self, question: str, language: str, passages: list[Passage]):
+    def answer(self, question: str, language: str, passages: list[Passage]) -> Draft | None:
+        """The model's answer with every citation checked, or None (unreachable server, unverifiable answer)."""
         try:
             reply = self.chat_model.invoke(build_messages(question, language, passages))
         except Exception:  # an unreachable server falls back to the extractive answer

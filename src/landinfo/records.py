@@ -70,6 +70,18 @@ class Chunk:
     section: str
 
 
+def locator(page: int | None, section: str, whole_path: bool = False, page_label: str = "p. {page}") -> str:
+    """Where a passage or quote sits in its document: "p. 12" in a paged document (a PDF), else its section, the
+    innermost heading ("1 §") or with `whole_path` the heading path ("4 kap. Flyktingar > 1 §"); '' when neither.
+
+    `page_label` words the page in another language or style ("s. {page}", "page {page}")."""
+    if page:
+        return page_label.format(page=page)
+    if not section:
+        return ""
+    return section if whole_path else section.split(" > ")[-1]
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with everything a citation needs."""
@@ -92,6 +104,11 @@ class Passage:
     publisher: str = ""
     fictional: bool = False
     duplicates: tuple[str, ...] = ()
+
+    @property
+    def locator(self) -> str:
+        """"p. 12", or the innermost section heading: see `locator`."""
+        return locator(self.page, self.section)
 
     def to_json(self) -> dict:
         return {
