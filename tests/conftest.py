@@ -1,4 +1,4 @@
-"""Shared fixtures: every path points at tmp, a fake embedder for unit tests, real indexes built once."""
+"""Shared fixtures: every path points at tmp, a fake embedder for unit tests (fakes.py), real indexes built once."""
 from __future__ import annotations
 
 import os
@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FAKE_MODEL
 from landinfo.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+# The processes tests start (`python -m landinfo.cli ...` with LANDINFO_EMBEDDING_MODEL=fakes:FakeEmbedder) import
+# the fake from here, as this process does (pytest puts tests/ on sys.path for conftest.py).
+os.environ["PYTHONPATH"] = os.pathsep.join([str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])])
 SHARED_CORPUS = (REPO.parent / "shared" / "corpus").resolve()
 DEMO_CORPUS = REPO / "corpus"
 needs_shared = pytest.mark.skipif(not SHARED_CORPUS.is_dir(),
@@ -21,12 +26,13 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("LANDINFO_INDEX_DIR", str(tmp_path / "indexes"))
     monkeypatch.setenv("LANDINFO_FEEDBACK_DIR", str(tmp_path / "feedback"))
     monkeypatch.delenv("LANDINFO_CHROMA_URL", raising=False)
-    monkeypatch.delenv("LANDINFO_EMBEDDING_MODEL", raising=False)
+    for variable in ("LANDINFO_EMBEDDING_MODEL", "LANDINFO_USERS", "LANDINFO_PROGRESS"):
+        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture
 def fake_settings(tmp_path) -> Settings:
-    return Settings(index_dir=tmp_path / "indexes", embedding_model="fake", chunk_tokens=120,
+    return Settings(index_dir=tmp_path / "indexes", embedding_model=FAKE_MODEL, chunk_tokens=120,
                     chunk_overlap_tokens=20)
 
 

@@ -13,6 +13,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from fakes import FAKE_MODEL
 from landinfo.cli import main
 from landinfo.settings import Settings
 from landinfo.store import Store
@@ -133,8 +134,8 @@ def corpus(tmp_path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
-    monkeypatch.setenv("LANDINFO_EMBEDDING_MODEL", "fake")
-    return Settings(index_dir=tmp_path / "indexes", embedding_model="fake")
+    monkeypatch.setenv("LANDINFO_EMBEDDING_MODEL", FAKE_MODEL)
+    return Settings(index_dir=tmp_path / "indexes", embedding_model=FAKE_MODEL)
 
 
 def _chunks(settings: Settings) -> tuple[dict[str, dict], list[str]]:

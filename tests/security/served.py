@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from fakes import FAKE_MODEL
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -46,7 +48,7 @@ def serving(tmp_path: Path, users: str | None = None, env_extra: dict | None = N
     scratch = tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LANDINFO_", "GRADIO_TEMP"))}
-    env.update(LANDINFO_INDEX_DIR=str(tmp_path / "index"), LANDINFO_EMBEDDING_MODEL="fake",
+    env.update(LANDINFO_INDEX_DIR=str(tmp_path / "index"), LANDINFO_EMBEDDING_MODEL=FAKE_MODEL,
                LANDINFO_HOST="127.0.0.1", LANDINFO_PORT=str(port), LANDINFO_SCRATCH_DIR=str(scratch),
                LANDINFO_FEEDBACK_DIR=str(tmp_path / "feedback"))
     if users is not None:

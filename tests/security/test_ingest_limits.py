@@ -18,6 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from fakes import FAKE_MODEL
 from landinfo.cli import main
 from landinfo.settings import Settings
 from landinfo.store import Store
@@ -87,13 +88,13 @@ def _indexed_sources(settings: Settings) -> set[str]:
 
 def _search(settings: Settings, query: str, capsys) -> list[dict]:
     capsys.readouterr()
-    assert main(["--index-dir", str(settings.index_dir), "--model", "fake", "search", query, "--json"]) == 0
+    assert main(["--index-dir", str(settings.index_dir), "--model", FAKE_MODEL, "search", query, "--json"]) == 0
     return json.loads(capsys.readouterr().out)["passages"]
 
 
 def _cli_ingest(settings: Settings, root: Path, capsys, *extra: str) -> tuple[int, dict]:
     capsys.readouterr()
-    code = main(["--index-dir", str(settings.index_dir), "--model", "fake", "ingest", str(root), "--json", *extra])
+    code = main(["--index-dir", str(settings.index_dir), "--model", FAKE_MODEL, "ingest", str(root), "--json", *extra])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -118,7 +119,7 @@ def test_a_file_name_that_is_not_utf8_is_indexed_under_its_escaped_name(tmp_path
 
     # a second run, with the text report, finds everything unchanged
     capsys.readouterr()
-    assert main(["--index-dir", str(fake_settings.index_dir), "--model", "fake", "ingest", str(root)]) == 0
+    assert main(["--index-dir", str(fake_settings.index_dir), "--model", FAKE_MODEL, "ingest", str(root)]) == 0
     assert "0 ingested, 4 unchanged" in capsys.readouterr().out
 
 
@@ -131,17 +132,19 @@ def test_a_name_that_is_not_utf8_in_a_failing_file_is_one_escaped_line(tmp_path,
     assert code == 1 and report["files"]["ingested"] == 2
     assert [(p["path"], "corrupt" in p["reason"]) for p in report["problems"]] == [("trasig \\xe4.pdf", True)]
     capsys.readouterr()
-    assert main(["--index-dir", str(fake_settings.index_dir), "--model", "fake", "ingest", str(root)]) == 1
+    assert main(["--index-dir", str(fake_settings.index_dir), "--model", FAKE_MODEL, "ingest", str(root)]) == 1
     assert "failed: trasig \\xe4.pdf: corrupt PDF" in capsys.readouterr().err
 
 
 _MEASURED_INGEST = """
 import json, resource, sys, time
 from pathlib import Path
+from landinfo.ingest import ingest
 from landinfo.settings import Settings
 from landinfo.store import Store
 
-settings = Settings(index_dir=sys.argv[2], embedding_model="fake", chunk_tokens=120, chunk_overlap_tokens=20)
+settings = Settings(index_dir=sys.argv[2], embedding_model="fakes:FakeEmbedder", chunk_tokens=120,
+                    chunk_overlap_tokens=20)
 Store.open(settings, create=True).close()  # Chroma and the embedder loaded: what any ingest costs
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
@@ -242,7 +245,7 @@ def test_files_indexed_before_a_slow_file_stay_indexed_when_the_ingest_is_killed
     monkeypatch.setenv("LANDINFO_CHUNK_TOKENS", str(fake_settings.chunk_tokens))  # the child's and the CLI's
     monkeypatch.setenv("LANDINFO_CHUNK_OVERLAP_TOKENS", str(fake_settings.chunk_overlap_tokens))
     child = subprocess.Popen([sys.executable, "-m", "landinfo.cli", "--index-dir", str(fake_settings.index_dir),
-                              "--model", "fake", "ingest", str(root), "--json"],
+                              "--model", FAKE_MODEL, "ingest", str(root), "--json"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO_CORPUS
+from fakes import FAKE_MODEL
 from landinfo.ingest import ingest
 from landinfo.settings import Settings
 from served import call_by_index, serving
@@ -41,7 +42,7 @@ def _files_holding(token: str, folder: Path, since: float) -> list[Path]:
 @pytest.fixture(scope="module")
 def demo_index(tmp_path_factory) -> Path:
     index = tmp_path_factory.mktemp("private-index") / "index"
-    ingest(DEMO_CORPUS, Settings(index_dir=index, embedding_model="fake"), progress=False)
+    ingest(DEMO_CORPUS, Settings(index_dir=index, embedding_model=FAKE_MODEL), progress=False)
     return index
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from fakes import FAKE_MODEL
 from landinfo.answer import FRAME, Answer, Citation
 from landinfo.cli import main
 from landinfo.export import answer_to_docx, answer_to_markdown
@@ -178,7 +179,7 @@ QUESTION = "What did returnees report about script, img, bold, code, link and lo
 
 def _settings(root: Path) -> Settings:
     # the fake embedder scores lower than the real model: answer whatever matches best
-    return Settings(index_dir=root / "indexes", embedding_model="fake", feedback_dir=root / "fb",
+    return Settings(index_dir=root / "indexes", embedding_model=FAKE_MODEL, feedback_dir=root / "fb",
                     refusal_threshold=0.3)
 
 
@@ -187,7 +188,7 @@ def test_landinfo_ask_markdown_writes_the_quote_as_text(tmp_path, monkeypatch):
 
     settings = _settings(tmp_path)
     assert ingest(_corpus(tmp_path), settings, progress=False).problems == []
-    monkeypatch.setenv("LANDINFO_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("LANDINFO_EMBEDDING_MODEL", FAKE_MODEL)
     monkeypatch.setenv("LANDINFO_REFUSAL_THRESHOLD", "0.3")
     out = tmp_path / "answer.md"
     assert main(["--index-dir", str(settings.index_dir), "ask", QUESTION, "--markdown", str(out)]) == 0

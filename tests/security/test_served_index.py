@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from chroma_server import ChromaServer
+from fakes import FAKE_MODEL
 from pseudo_reports import write_pseudo_reports
 from landinfo.cli import main
 from landinfo.settings import Settings
@@ -42,7 +43,7 @@ def _filler(root: Path) -> None:
 
 def _environment(monkeypatch, index_dir: Path, chroma_url: str = "") -> dict:
     """The same settings for this process (the served instance) and for the ingest subprocess."""
-    values = {"LANDINFO_INDEX_DIR": str(index_dir), "LANDINFO_EMBEDDING_MODEL": "fake",
+    values = {"LANDINFO_INDEX_DIR": str(index_dir), "LANDINFO_EMBEDDING_MODEL": FAKE_MODEL,
               "LANDINFO_CHUNK_TOKENS": "120", "LANDINFO_CHUNK_OVERLAP_TOKENS": "20",
               "LANDINFO_CHROMA_URL": chroma_url}
     for key, value in values.items():
