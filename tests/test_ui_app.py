@@ -13,24 +13,28 @@ import urllib.request
 import pytest
 
 from conftest import DEMO_CORPUS
+from fakes import FAKE_MODEL
 from landinfo.errors import LandinfoError
 from landinfo.ingest import ingest
 from landinfo.settings import Settings
 from landinfo.ui_backend import Backend, NotReady, load_users
 
 
-def test_users_come_from_the_auth_file_and_the_environment(tmp_path):
+def test_users_come_from_the_auth_file_and_the_environment(tmp_path, monkeypatch):
     users = tmp_path / "users.txt"
     users.write_text("# shared deployment\nanna:correct horse\n\n bo : pass:with:colons\n", encoding="utf-8")
+    assert load_users(Settings()) == []
+    monkeypatch.setenv("LANDINFO_USERS", "carl:x1, dina:y2")  # read through Settings, like every other variable
     settings = Settings(auth_file=users)
-    assert load_users(settings, {"LANDINFO_USERS": "carl:x1, dina:y2"}) == [
+    assert load_users(settings) == [
         ("anna", "correct horse"), ("bo", "pass:with:colons"), ("carl", "x1"), ("dina", "y2")]
-    assert load_users(Settings(), {}) == []
+    assert "x1" not in repr(settings)
+    monkeypatch.delenv("LANDINFO_USERS")
     users.write_text("anna\n", encoding="utf-8")
     with pytest.raises(LandinfoError, match=r"users.txt:1: expected 'user:password'"):
-        load_users(settings, {})
+        load_users(Settings(auth_file=users))
     with pytest.raises(LandinfoError, match="cannot read"):
-        load_users(Settings(auth_file=tmp_path / "missing.txt"), {})
+        load_users(Settings(auth_file=tmp_path / "missing.txt"))
 
 
 def test_without_an_index_the_backend_says_what_to_run(fake_settings):
@@ -94,7 +98,7 @@ def test_serve_binds_loopback_and_asks_for_a_login_when_given_users(tmp_path):
     users.write_text("anna:secret-1\n", encoding="utf-8")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANDINFO_")}
-    env.update(LANDINFO_INDEX_DIR=str(tmp_path / "index"), LANDINFO_EMBEDDING_MODEL="fake",
+    env.update(LANDINFO_INDEX_DIR=str(tmp_path / "index"), LANDINFO_EMBEDDING_MODEL=FAKE_MODEL,
                GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
     proc = subprocess.Popen([sys.executable, "-m", "landinfo.cli", "serve", "--port", str(port),
                              "--auth-file", str(users)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -1,4 +1,9 @@
-"""landinfo: an offline assistant over country-of-origin information and migration case law."""
+"""landinfo: an offline assistant over country-of-origin information and migration case law.
+
+The public surface is below (README, "As a library"); each name is imported on first use, so `import landinfo`
+loads no model, index or web library.
+"""
+import importlib as _importlib
 import os as _os
 
 # Nothing leaves the machine: no telemetry, no analytics, no model hub. Set before the heavy imports.
@@ -12,9 +17,31 @@ for _name, _value in {
 }.items():
     _os.environ.setdefault(_name, _value)
 
-from .errors import LandinfoError  # noqa: E402
-from .records import Chunk, DocMeta, Document, Passage, Unit  # noqa: E402
-from .settings import Settings  # noqa: E402
-
-__all__ = ["Chunk", "DocMeta", "Document", "LandinfoError", "Passage", "Settings", "Unit"]
+_PUBLIC = {  # name -> the module it lives in
+    "Answer": "answer",
+    "Assistant": "assistant",
+    "Filters": "records",
+    "LandinfoError": "errors",
+    "Passage": "records",
+    "Settings": "settings",
+    "ingest": "ingest",  # the module, callable as the function: ingest(folder, settings, prune=False)
+    "Chunk": "records",
+    "DocMeta": "records",
+    "Document": "records",
+    "Unit": "records",
+}
+__all__ = sorted(_PUBLIC)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'landinfo' has no attribute {name!r}")
+    module = _importlib.import_module(f".{_PUBLIC[name]}", __name__)
+    value = module if name == _PUBLIC[name] else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

@@ -56,8 +56,9 @@ class User:
         return self.secret.startswith("$argon2")
 
 
-def read_users(settings: Settings, environ=os.environ) -> list[User]:
-    """Users from settings.auth_file ('user:hash' or 'user:password' lines) and $LANDINFO_USERS ('u1:p1,u2:p2')."""
+def read_users(settings: Settings) -> list[User]:
+    """Users from settings.auth_file ('user:hash' or 'user:password' lines) and settings.users, i.e. $LANDINFO_USERS
+    ('u1:p1,u2:p2')."""
     entries: list[tuple[str, str]] = []
     if settings.auth_file:
         path = Path(settings.auth_file)
@@ -68,7 +69,7 @@ def read_users(settings: Settings, environ=os.environ) -> list[User]:
         entries += [(f"{path}:{n}", line.strip()) for n, line in enumerate(lines, 1)
                     if line.strip() and not line.lstrip().startswith("#")]
     entries += [("LANDINFO_USERS", item.strip())
-                for item in _ENV_SPLIT.split(environ.get("LANDINFO_USERS", "")) if item.strip()]
+                for item in _ENV_SPLIT.split(settings.users) if item.strip()]
     users = []
     for origin, entry in entries:
         name, sep, secret = (part.strip() for part in entry.partition(":"))
@@ -78,9 +79,9 @@ def read_users(settings: Settings, environ=os.environ) -> list[User]:
     return users
 
 
-def load_users(settings: Settings, environ=os.environ) -> list[tuple[str, str]]:
-    """(user, hash or password) pairs from settings.auth_file and $LANDINFO_USERS."""
-    return [(user.name, user.secret) for user in read_users(settings, environ)]
+def load_users(settings: Settings) -> list[tuple[str, str]]:
+    """(user, hash or password) pairs from settings.auth_file and settings.users ($LANDINFO_USERS)."""
+    return [(user.name, user.secret) for user in read_users(settings)]
 
 
 def plain_warnings(users: list[User]) -> list[str]:

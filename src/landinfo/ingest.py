@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import types
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -71,6 +72,8 @@ def shown(text) -> str:
 
 
 def document_id(path: Path) -> str:
+    """A document's id: 16 hex digits of the SHA-256 of the file's absolute path, symbolic links resolved. Stable
+    while the corpus stays where it is; the same folder ingested from another path gets other ids."""
     return hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:16]
 
 
@@ -215,7 +218,7 @@ class _Ingestion:
         self.embedder = store.embedder
         self.overrides = MetadataOverrides.for_root(root)
         self.limits = Limits(settings.max_file_mb or None, settings.max_file_seconds or None)
-        self.progress = progress and sys.stderr.isatty() or os.environ.get("LANDINFO_PROGRESS") == "1"
+        self.progress = progress and sys.stderr.isatty() or settings.progress
         self.records: dict[str, FileRecord] = {}  # the manifest, kept current as files are recorded
         self.paths: dict[str, Path] = {}  # key (the path as stored, shown) -> the file
         self.sources: dict[str, str] = {}  # key -> path relative to the root, shown
@@ -469,3 +472,14 @@ def _bar(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc="files", unit="file", disable=not enabled, file=sys.stderr)
+
+
+class _CallableModule(types.ModuleType):
+    """`from landinfo import ingest; ingest(folder, settings)`: the public function shares its name with this module,
+    which Python binds to `landinfo.ingest` once it is imported, so the module itself calls the function."""
+
+    def __call__(self, root: Path, settings: Settings, prune: bool = False, progress: bool = True) -> IngestReport:
+        return ingest(root, settings, prune=prune, progress=progress)
+
+
+sys.modules[__name__].__class__ = _CallableModule
