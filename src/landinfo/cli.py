@@ -11,7 +11,18 @@ import sys
 from .errors import LandinfoError, UsageError
 from .settings import load_settings
 
-COMMANDS = ("ingest", "status", "search", "ask", "eval", "serve", "feedback", "users")
+# What `landinfo --help` lists. landinfo.commands.<name> is imported only for the command being run, so
+# `landinfo status` starts without what eval (matplotlib) or serve (gradio) need.
+COMMANDS = {
+    "ingest": "index a folder of PDF / DOCX / HTML / Markdown / text files",
+    "status": "what is indexed",
+    "search": "find the passages that best match a query",
+    "ask": "answer a question with cited sources",
+    "eval": "evaluate question sets; 'eval convert' turns a CSV/XLSX into a set",
+    "serve": "the chat and trainer in the browser (http://127.0.0.1:7860 by default)",
+    "feedback": "case officers' ratings of answers given in the chat",
+    "users": "who may log in to the chat (passwords stored as argon2 hashes)",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,24 +33,49 @@ class _Parser(argparse.ArgumentParser):
                      f"(see `{self.prog} --help`)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unparsed(Exception):
+    pass
+
+
+class _Probe(argparse.ArgumentParser):
+    """Finds the command only: no help, no output, no exit."""
+
+    def error(self, message: str):
+        raise _Unparsed(message)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of `landinfo`; only `command`'s module is imported, to add its arguments."""
     parser = _Parser(prog="landinfo", description="Offline COI and case-law assistant with verified citations.")
-    parser.add_argument("--index-dir", help="index folder (default: $LANDINFO_INDEX_DIR or indexes/)")
-    parser.add_argument("--model", help="embedding model (default: $LANDINFO_EMBEDDING_MODEL)")
+    _add_global_flags(parser)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"landinfo.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"landinfo.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+    for name, summary in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=summary)
+        if name == command:
+            importlib.import_module(f"landinfo.commands.{name}").register(command_parser)
     return parser
 
 
+def _add_global_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index-dir", help="index folder (default: $LANDINFO_INDEX_DIR or indexes/)")
+    parser.add_argument("--model", help="embedding model (default: $LANDINFO_EMBEDDING_MODEL)")
+
+
+def command_of(argv: list[str] | None) -> str | None:
+    """The command `argv` names, read as argparse reads it (abbreviated flags and all); None when there is none."""
+    probe = _Probe(prog="landinfo", add_help=False)
+    _add_global_flags(probe)
+    sub = probe.add_subparsers(dest="command")
+    for name in COMMANDS:
+        sub.add_parser(name, add_help=False)
+    try:
+        return probe.parse_known_args(argv)[0].command
+    except _Unparsed:  # the real parser says what is wrong
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(command_of(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error argparse has already printed (2)

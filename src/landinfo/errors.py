@@ -25,8 +25,12 @@ class EmptyIndexError(LandinfoError):
     """Nothing has been ingested yet."""
 
 
-class QuestionSetError(LandinfoError):
-    """A question-set file is malformed."""
+class NotReady(LandinfoError):
+    """The chat has no usable index yet; the message says what to run."""
+
+
+class QuestionSetError(UsageError):
+    """A question-set file (or a trainer's table) is missing or malformed; nothing was asked (exit 2)."""
 
 
 class ModelUnavailableError(LandinfoError):

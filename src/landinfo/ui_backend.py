@@ -7,7 +7,7 @@ import time
 
 from .answer import Answer
 from .auth import load_users  # noqa: F401  (its home is auth.py; ui.py imports it from here)
-from .errors import LandinfoError
+from .errors import LandinfoError, NotReady
 from .feedback import FeedbackStore
 from .records import Filters
 from .settings import Settings
@@ -15,10 +15,6 @@ from .sources import SourceLibrary
 
 log = logging.getLogger("landinfo.ui")
 INGEST_HINT = "landinfo ingest corpus/"
-
-
-class NotReady(LandinfoError):
-    """There is no usable index yet; the message says what to run."""
 
 
 class Backend:

@@ -4,6 +4,7 @@ any model loads (make_embedder raises in those tests). Empty or symbol-only ques
 real, an unknown --country names the indexed ones, and a 40k-question set validates in seconds."""
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FAKE_MODEL
 import landinfo.embedder
 import landinfo.store
 from landinfo.cli import main
@@ -35,7 +37,7 @@ def index_dir(tmp_path_factory) -> Path:
     (root / "eritrea.md").write_text("# Eritrea report\n\nJournalists in Eritrea are detained without trial, "
                                      "according to observers.\n", encoding="utf-8")
     folder = tmp_path_factory.mktemp("indexes")
-    ingest(root, Settings(index_dir=folder, embedding_model="fake"), progress=False)
+    ingest(root, Settings(index_dir=folder, embedding_model=FAKE_MODEL), progress=False)
     return folder
 
 
@@ -98,10 +100,25 @@ def usage_cases(tmp: Path) -> list[tuple[list[str], tuple[str, ...]]]:
         (["search", "journalists", "--k", "many"], ("--k", "invalid int")),
         (["feedback", "export", "--out", str(missing / "ratings.csv")], ("--out", "does not exist")),
         (["serve", "--port", "70000"], ("--port", "70000")),
+        (["serve", "--auth-file", str(tmp / "users.txt")], ("--auth-file", "users.txt", "no such file")),
+        (["ingest", str(missing)], ("ingest", "no-such-folder", "no such folder")),
+        (["ingest", str(tmp / "blank.txt")], ("ingest", "blank.txt", "not a folder")),
+        (["eval", str(tmp / "set.yaml")], ("set.yaml", "cannot read")),
+        (["eval", str(tmp / "latin1.txt")], ("latin1.txt", "line 1", "utf-8")),
+        (["eval", str(REPO / "evals" / "demo.yaml"), "--compare", str(tmp / "base.json")], ("--compare", "base.json")),
+        (["eval", str(REPO / "evals" / "demo.yaml"), "--out", str(tmp / "blank.txt" / "runs")],
+         ("--out", "blank.txt", "not a folder")),
+        (["eval", "convert", str(tmp / "table.csv"), "-o", str(tmp / "set.yaml")], ("table.csv", "cannot read")),
+        (["users", "add", "anna", "--file", str(missing / "users.txt")], ("--file", "does not exist")),
+        (["users", "add", "an:na", "--file", str(tmp / "users.txt")], ("an:na", "user name")),
+        (["users", "add", "anna"], ("users add", "no users file")),
     ]
 
 
-def test_every_usage_error_is_one_line_exit_2_before_any_model_loads(tmp_path, index_dir, no_model, capsys):
+def test_every_usage_error_is_one_line_exit_2_before_any_model_loads(tmp_path, index_dir, no_model, capsys,
+                                                                      monkeypatch):
+    monkeypatch.delenv("LANDINFO_AUTH_FILE", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-good-password\n"))  # users add reads it only after the checks
     for argv, words in usage_cases(tmp_path):
         code, lines, seconds = run_cli(["--index-dir", str(index_dir), *argv], capsys)
         assert code == 2, (argv, lines)
@@ -143,11 +160,19 @@ def test_an_unknown_country_names_the_indexed_ones_without_loading_a_model(comma
 def test_a_country_is_matched_in_any_case_and_in_swedish(given, indexed_as, source, index_dir, capsys):
     import json
 
-    assert main(["--index-dir", str(index_dir), "--model", "fake", "search", "journalister journalists",
+    assert main(["--index-dir", str(index_dir), "--model", FAKE_MODEL, "search", "journalister journalists",
                  "--country", given, "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["filters"]["countries"] == [indexed_as]
     assert found["passages"] and {p["source"] for p in found["passages"]} == {source}
+
+
+def test_a_missing_corpus_folder_in_the_setting_is_a_usage_error(tmp_path, no_model, monkeypatch, capsys):
+    monkeypatch.setenv("LANDINFO_CORPUS_DIR", str(tmp_path / "gone"))
+    code, lines, _ = run_cli(["ingest"], capsys)
+    assert code == 2
+    one_line(lines, f"LANDINFO_CORPUS_DIR={tmp_path / 'gone'}", "no such folder")
+    assert not (tmp_path / "indexes").exists()  # nothing was opened
 
 
 @pytest.mark.parametrize("variable, value, command", [

@@ -122,17 +122,17 @@ def test_users_add_replaces_a_password_keeps_other_lines_and_refuses_without_a_f
     lines = users.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "# team A" and lines[1].startswith("anna:$argon2id$") and lines[2] == "bo:bo-plain-1"
     assert stat.S_IMODE(users.stat().st_mode) == 0o600
-    login = Login(read_users(Settings(auth_file=users), {}), Backoff())
+    login = Login(read_users(Settings(auth_file=users)), Backoff())
     assert login.verify("anna", "new-secret-2") and not login.verify("anna", "old-plain")
-    assert _users_add("eva", "--password-stdin", stdin="eva-secret-1\n") == (
-        1, "landinfo: users add: no users file; give --file FILE or set LANDINFO_AUTH_FILE\n")
+    assert _users_add("eva", "--password-stdin", stdin="eva-secret-1\n") == (  # usage errors: exit 2
+        2, "landinfo: users add: no users file; give --file FILE or set LANDINFO_AUTH_FILE\n")
     monkeypatch.setenv("LANDINFO_AUTH_FILE", str(users))  # the users file when --file is not given
     assert _users_add("dina", "--password-stdin", stdin="dina-secret\n")[0] == 0
     assert users.read_text(encoding="utf-8").splitlines()[-1].startswith("dina:$argon2id$")
     rc, said = _users_add("eva", "--password-stdin", stdin="short\n")
     assert rc == 1 and "too short" in said and "eva" not in users.read_text(encoding="utf-8")
     rc, said = _users_add("ev:a", "--password-stdin", stdin="eva-secret-1\n")
-    assert rc == 1 and said.count("\n") == 1 and "without ':'" in said
+    assert rc == 2 and said.count("\n") == 1 and "without ':'" in said
 
 
 def _expect(fd: int, text: str, seen: bytes = b"", timeout: float = 60) -> bytes:
@@ -228,7 +228,7 @@ def test_backoff_forgets_failures_after_an_hour_and_remembers_a_bounded_number_o
 def test_unknown_users_and_plain_entries_take_as_long_to_refuse_as_hashed_ones(tmp_path):
     users = tmp_path / "users.txt"
     users.write_text(f"anna:{HASHER.hash('anna-secret-1')}\nbo:bo-plain-1\n", encoding="utf-8")
-    login = Login(read_users(Settings(auth_file=users), {}), Backoff())
+    login = Login(read_users(Settings(auth_file=users)), Backoff())
     login.verify("nobody", "warm-up")
 
     def seconds(name: str) -> float:
@@ -245,7 +245,7 @@ def test_unknown_users_and_plain_entries_take_as_long_to_refuse_as_hashed_ones(t
 
 def test_hashes_in_landinfo_users_and_the_plain_entry_warnings(tmp_path):
     hashed = HASHER.hash("carl-secret-1")
-    users = read_users(Settings(), {"LANDINFO_USERS": f"carl:{hashed}, dina:plain-1"})
+    users = read_users(Settings(users=f"carl:{hashed}, dina:plain-1"))
     assert [(u.name, u.secret, u.hashed) for u in users] == [("carl", hashed, True), ("dina", "plain-1", False)]
     assert plain_warnings(users) == [
         "landinfo: warning: LANDINFO_USERS: the password of 'dina' is stored in plain text; "

@@ -12,14 +12,14 @@ def read_text(path: str, flag: str) -> str:
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
-        raise UsageError(f"{flag} {path}: is a folder; give a file") from None
+        raise UsageError(f"{named(flag, path)}: is a folder; give a file") from None
     except OSError as exc:
-        raise UsageError(f"{flag} {path}: {reason(exc)}") from None
+        raise UsageError(f"{named(flag, path)}: {reason(exc)}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise UsageError(f"{flag} {path}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+        raise UsageError(f"{named(flag, path)}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                          "save the file as UTF-8") from None
 
 
@@ -30,12 +30,12 @@ def check_output(path: str | None, flag: str) -> None:
     target = Path(path)
     folder = target.parent
     if target.is_dir():
-        raise UsageError(f"{flag} {path}: is a folder; give a file name")
+        raise UsageError(f"{named(flag, path)}: is a folder; give a file name")
     if not folder.is_dir():
         why = "is not a folder" if folder.exists() else "does not exist"
-        raise UsageError(f"{flag} {path}: the folder {folder} {why}")
+        raise UsageError(f"{named(flag, path)}: the folder {folder} {why}")
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise UsageError(f"{flag} {path}: permission denied")
+        raise UsageError(f"{named(flag, path)}: permission denied")
 
 
 def write_output(path: str, flag: str, write) -> None:
@@ -43,7 +43,12 @@ def write_output(path: str, flag: str, write) -> None:
     try:
         write(path)
     except OSError as exc:
-        raise LandinfoError(f"{flag} {path}: not written ({reason(exc)})") from None
+        raise LandinfoError(f"{named(flag, path)}: not written ({reason(exc)})") from None
+
+
+def named(flag: str, path) -> str:
+    """'--batch FILE', or 'LANDINFO_AUTH_FILE=FILE' for a path that comes from a setting."""
+    return f"{flag}{path}" if flag.endswith("=") else f"{flag} {path}"
 
 
 def reason(exc: OSError) -> str:

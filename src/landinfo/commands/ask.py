@@ -9,8 +9,7 @@ from ._files import check_output, write_output
 from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
 
 
-def register(sub) -> None:
-    p = sub.add_parser("ask", help="answer a question with cited sources")
+def register(p) -> None:
     p.add_argument("question", nargs="?", help="the question (or use --batch)")
     p.add_argument("--batch", help="file with one question per line; prints one JSON object per line")
     p.add_argument("--json", action="store_true", help="print JSON")

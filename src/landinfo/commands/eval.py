@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from landinfo.errors import QuestionSetError, UsageError
+from landinfo.errors import LandinfoError, QuestionSetError, UsageError
 from landinfo.evaluate import corpus as corpus_files
 from landinfo.evaluate.compare import DEFAULT_THRESHOLD, compare, gate_failures, load_summary
 from landinfo.evaluate.convert import convert_table
-from landinfo.evaluate.html_report import html_report
 from landinfo.evaluate.questionset import QuestionSet, dump_question_set, load_question_set
 from landinfo.evaluate.report import interval, markdown_report, num, signed, verdict_lines
 from landinfo.evaluate.runner import Ask, run_set
@@ -23,12 +23,11 @@ USAGE = """landinfo eval SET.yaml|DIR [SET.yaml ...] [options]
        landinfo eval convert TABLE.csv|TABLE.xlsx -o SET.yaml [--name NAME] [--corpus DIR]"""
 
 
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "eval", usage=USAGE, help="evaluate question sets; 'eval convert' turns a CSV/XLSX into a set",
-        description="Ask every question of the set(s), score retrieval, citations and refusals, compare with the "
-                    "previous run of the same set (or --compare), and write rows.jsonl, summary.json, report.md "
-                    "and report.html to <out>/<set>-<UTC time>/. A folder runs every *.yaml in it.")
+def register(parser) -> None:
+    parser.usage = USAGE
+    parser.description = ("Ask every question of the set(s), score retrieval, citations and refusals, compare with "
+                          "the previous run of the same set (or --compare), and write rows.jsonl, summary.json, "
+                          "report.md and report.html to <out>/<set>-<UTC time>/. A folder runs every *.yaml in it.")
     parser.add_argument("sets", nargs="+", metavar="SET", help="question-set YAML files or folders of them")
     parser.add_argument("--corpus", help="corpus root that expected `source` paths are relative to "
                                          "(default: the set's `corpus`, else settings.corpus_dir)")
@@ -64,13 +63,15 @@ def run(args: argparse.Namespace, settings, ask: Ask | None = None) -> int:
     if args.compare and len(paths) > 1:
         raise _usage("--compare names one baseline; give one set with it")
     qsets = _load_all(paths)
+    _check_out(args.out)
+    baselines = {qset.name: _baseline(qset, args) for qset in qsets}  # a bad --compare is found before the model
     k = args.k or settings.top_k
     if ask is None:
         ask = _assistant_ask(settings.model_copy(update={"top_k": k, **({"corpus_dir": Path(args.corpus)}
                                                                          if args.corpus else {})}))
     failures = []
     for qset in qsets:
-        summary = _evaluate(qset, ask, args, settings, k)
+        summary = _evaluate(qset, ask, args, settings, k, baselines[qset.name])
         failures += [f"{qset.name}: {failure}" for failure in gate_failures(summary)]
     if args.fail_on_regression and failures:
         print("landinfo eval: failing the gate: " + "; ".join(failures), file=sys.stderr)
@@ -78,8 +79,7 @@ def run(args: argparse.Namespace, settings, ask: Ask | None = None) -> int:
     return 0
 
 
-def _evaluate(qset: QuestionSet, ask: Ask, args, settings, k: int) -> dict:
-    baseline = _baseline(qset, args)
+def _evaluate(qset: QuestionSet, ask: Ask, args, settings, k: int, baseline: dict | None) -> dict:
     context, warnings = _context(qset, args, settings)
     for warning in warnings:
         print(f"landinfo eval: {qset.name}: {warning}", file=sys.stderr)
@@ -89,6 +89,8 @@ def _evaluate(qset: QuestionSet, ask: Ask, args, settings, k: int) -> dict:
     summary["warnings"] = warnings
     if baseline is not None:
         summary["comparison"] = compare(summary, baseline, args.threshold)
+    from landinfo.evaluate.html_report import html_report  # matplotlib: only once there is a report to draw
+
     rows = [row.to_json() for row in result.rows]
     write_run(folder, rows, summary, markdown_report(summary, rows), html_report(summary, rows), qset.path)
     if args.json:
@@ -102,7 +104,10 @@ def _baseline(qset: QuestionSet, args) -> dict | None:
     if args.no_compare:
         return None
     if args.compare:
-        return load_summary(args.compare)
+        try:
+            return load_summary(args.compare)
+        except LandinfoError as exc:
+            raise UsageError(f"--compare {args.compare}: {exc}") from None
     previous = latest_run(args.out, qset.name)
     if previous is not None:
         return load_summary(previous)
@@ -129,6 +134,17 @@ def _assistant_ask(settings) -> Ask:
     return lambda question, filters: assistant.ask(question, filters).to_json()
 
 
+def _check_out(out: Path) -> None:
+    """UsageError unless the run folders can be made under `out` (checked before the questions are asked)."""
+    existing = Path(out)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: permission denied")
+
+
 def _set_files(targets: list[str]) -> list[Path]:
     paths = []
     for target in map(Path, targets):
@@ -144,6 +160,10 @@ def _load_all(paths: list[Path]) -> list[QuestionSet]:
             qsets.append(load_question_set(path))
         except QuestionSetError as exc:
             problems.append(str(exc))
+        except UnicodeDecodeError as exc:
+            line = exc.object[:exc.start].count(b"\n") + 1
+            problems.append(f"{path}: line {line} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                            "save the file as UTF-8")
     if problems:
         raise QuestionSetError("\n".join(problems))
     names = [q.name for q in qsets]

@@ -6,8 +6,7 @@ import sys
 from ._files import check_output
 
 
-def register(sub) -> None:
-    p = sub.add_parser("feedback", help="case officers' ratings of answers given in the chat")
+def register(p) -> None:
     actions = p.add_subparsers(dest="action", required=True)
     export = actions.add_parser("export", help="write every rating collected so far")
     export.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")

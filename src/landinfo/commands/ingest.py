@@ -5,9 +5,10 @@ import json
 import sys
 from pathlib import Path
 
+from ..errors import UsageError
 
-def register(sub) -> None:
-    p = sub.add_parser("ingest", help="index a folder of PDF / DOCX / HTML / Markdown / text files")
+
+def register(p) -> None:
     p.add_argument("folder", nargs="?", help="folder to ingest (default: $LANDINFO_CORPUS_DIR or corpus/)")
     p.add_argument("--prune", action="store_true", help="remove from the index files that are gone from the folder")
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
@@ -18,18 +19,30 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
+    folder = _folder(args, settings)
     from ..ingest import ingest
 
     limits = {name: getattr(args, name) for name in ("max_file_mb", "max_file_seconds")
               if getattr(args, name) is not None}
     settings = settings.model_copy(update=limits) if limits else settings
-    folder = Path(args.folder) if args.folder else Path(settings.corpus_dir)
     report = ingest(folder, settings, prune=args.prune, progress=not args.json)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         print_report(report)
     return 1 if report.files["failed"] else 0
+
+
+def _folder(args, settings) -> Path:
+    """The folder to ingest; UsageError when it (named on the command line or by LANDINFO_CORPUS_DIR) is missing
+    or not a folder."""
+    named = f"ingest {args.folder}" if args.folder else f"LANDINFO_CORPUS_DIR={settings.corpus_dir}"
+    folder = Path(args.folder) if args.folder else Path(settings.corpus_dir)
+    if not folder.exists():
+        raise UsageError(f"{named}: no such folder")
+    if not folder.is_dir():
+        raise UsageError(f"{named}: not a folder; give the folder that holds the documents")
+    return folder
 
 
 def print_report(report) -> None:

@@ -6,8 +6,7 @@ import json
 from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
 
 
-def register(sub) -> None:
-    p = sub.add_parser("search", help="find the passages that best match a query")
+def register(p) -> None:
     p.add_argument("query", nargs="?", help="the query (or use --batch)")
     p.add_argument("--batch", help="file with one query per line; prints one JSON object per line")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
+from ._files import read_text
 
 
-def register(sub) -> None:
-    p = sub.add_parser("serve", help="the chat and trainer in the browser (http://127.0.0.1:7860 by default)")
+def register(p) -> None:
     p.add_argument("--host", help="address to bind (default: $LANDINFO_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $LANDINFO_PORT or 7860)")
     p.add_argument("--auth-file", help="file of 'user:password' lines; users may also come from $LANDINFO_USERS")
@@ -19,6 +19,8 @@ def run(args, settings) -> int:
         raise UsageError(f"--port {args.port}: not a port; give 1 to 65535")
     if args.host is not None and not args.host.strip():
         raise UsageError("--host: empty; give an address such as 127.0.0.1")
+    if args.auth_file or settings.auth_file:  # a users file that cannot be read is found before gradio loads
+        read_text(args.auth_file or str(settings.auth_file), "--auth-file" if args.auth_file else "LANDINFO_AUTH_FILE=")
     from ..ui import serve
 
     updates = {k: v for k, v in (("host", args.host), ("port", args.port),

@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 
-def register(sub) -> None:
-    p = sub.add_parser("status", help="what is indexed")
+def register(p) -> None:
     p.add_argument("--json", action="store_true", help="print a machine-readable report")
     p.set_defaults(func=run)
 

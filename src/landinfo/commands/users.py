@@ -4,11 +4,11 @@ from __future__ import annotations
 import getpass
 import sys
 
-from ..errors import LandinfoError
+from ..errors import LandinfoError, UsageError
+from ._files import check_output
 
 
-def register(sub) -> None:
-    p = sub.add_parser("users", help="who may log in to the chat (passwords stored as argon2 hashes)")
+def register(p) -> None:
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add NAME to the users file, or give NAME a new password")
     add.add_argument("name", metavar="NAME")
@@ -23,8 +23,12 @@ def run_add(args, settings) -> int:
 
     path = args.file or settings.auth_file
     if not path:
-        raise LandinfoError("users add: no users file; give --file FILE or set LANDINFO_AUTH_FILE")
-    check_name(args.name)
+        raise UsageError("users add: no users file; give --file FILE or set LANDINFO_AUTH_FILE")
+    check_output(str(path), "--file" if args.file else "LANDINFO_AUTH_FILE=")
+    try:
+        check_name(args.name)
+    except LandinfoError as exc:
+        raise UsageError(str(exc)) from None
     replaced = add_user(path, args.name, check_password(_read_password(args)))
     print(f"{args.name}: password {'replaced' if replaced else 'added'} in {path} (argon2 hash); "
           "a running `landinfo serve` reads it when restarted", file=sys.stderr)
