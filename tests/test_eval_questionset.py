@@ -169,9 +169,9 @@ def test_convert_command_writes_yaml_that_loads(tmp_path):
     with open(source, "w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows(CSV_ROWS)
     parser = argparse.ArgumentParser()
-    eval_command.register(parser.add_subparsers())
+    eval_command.register(parser)
     target = tmp_path / "sets" / "iran-risk.yaml"
-    args = parser.parse_args(["eval", "convert", str(source), "-o", str(target)])
+    args = parser.parse_args(["convert", str(source), "-o", str(target)])
     assert args.func(args, Settings()) == 0
     written = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert written["name"] == "iran-risk" and written["questions"][0]["expected_sources"][1]["page"] == 32

@@ -95,8 +95,8 @@ def workspace(tmp_path):
 
 def eval_cli(argv, ask, capsys=None):
     parser = argparse.ArgumentParser()
-    eval_command.register(parser.add_subparsers())
-    args = parser.parse_args(["eval", *argv])
+    eval_command.register(parser)
+    args = parser.parse_args(argv)
     return args.func(args, Settings(), ask=ask)
 
 
