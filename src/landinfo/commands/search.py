@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ..records import locator
 from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
 
 
@@ -28,7 +29,7 @@ def run(args, settings) -> int:
                               "passages": [p.to_json() for p in passages]}, ensure_ascii=False))
             continue
         for rank, p in enumerate(passages, 1):
-            where = f"p. {p.page}" if p.page else p.section
+            where = locator(p.page, p.section, whole_path=True)
             print(f"{rank:2d}. [{p.score:.3f}] {p.title or p.source} ({p.doc_type}, {p.date or 'undated'}) {where}")
             print(f"    {p.source}")
             print("    " + " ".join(p.text.split())[:300])
