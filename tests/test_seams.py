@@ -1,7 +1,11 @@
-"""The seams between stages: where a citation points (the locator) and what an answerer hands Assistant."""
+"""The seams between stages: where a citation points (the locator), the threshold an answerer refuses below."""
 from __future__ import annotations
 
-from landinfo.answer import Citation
+import inspect
+
+from landinfo import tuning
+from landinfo.answer import Citation, ExtractiveAnswerer
+from landinfo.assistant import Assistant
 from landinfo.records import Passage, locator
 
 
@@ -25,3 +29,9 @@ def test_a_citation_is_located_like_its_passage():
 def test_the_locator_words_the_page_and_gives_the_whole_heading_path_when_asked():
     assert locator(3, "", page_label="s. {page}") == "s. 3"
     assert locator(None, "4 kap. Flyktingar > 1 §", whole_path=True) == "4 kap. Flyktingar > 1 §"
+
+
+def test_the_answerer_refuses_below_the_calibrated_threshold_unless_the_settings_name_another(demo_settings):
+    assert inspect.signature(ExtractiveAnswerer).parameters["min_evidence"].default == tuning.MIN_EVIDENCE == 0.855
+    assert Assistant(demo_settings).extractive.min_evidence == tuning.MIN_EVIDENCE
+    assert Assistant(demo_settings.model_copy(update={"refusal_threshold": 0.9})).extractive.min_evidence == 0.9

@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 
-from . import datafiles
+from . import datafiles, tuning
 from .lexical import tokenize
 from .records import Filters, Passage, locator
 from .sentences import split_sentences
@@ -17,8 +17,6 @@ from .sentences import split_sentences
 FRAME: dict[str, dict[str, str]] = {language: sections["answer"] for language, sections in datafiles.text().items()}
 
 
-NAMED_PASSAGE_BONUS = 0.05  # sentences of the article or section the question names
-CROSS_LINGUAL_OFFSET = 0.03  # measured on evals/dev.yaml: cross-lingual answers score ~0.03-0.05 lower
 
 
 @dataclass(frozen=True)
@@ -96,13 +94,13 @@ _TRAILING_MARKERS = re.compile(r"(?:\s*\[\d+\])+$")
 _MARKER_IN_TEXT = re.compile(r"\[\d+\]")
 
 
-def candidate_sentences(passages: list[Passage], limit_per_passage: int = 12) -> list[Sentence]:
+def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTENCES_PER_PASSAGE) -> list[Sentence]:
     """Quotable sentences. A bracketed number ("[9]") at either edge of a sentence is left out of its quote and a
     sentence with one inside is not quoted: a source's own brackets never pose as the answer's citation markers."""
     out = []
     for pi, passage in enumerate(passages):
         spans = split_sentences(passage.text)
-        for start, end in spans[:limit_per_passage * 2]:
+        for start, end in spans[:per_passage]:
             lead = _LEADING_MARKERS.match(passage.text, start, end)
             trail = _TRAILING_MARKERS.search(passage.text, start, end)
             start, end = (lead.end() if lead else start), (trail.start() if trail else end)
@@ -110,7 +108,8 @@ def candidate_sentences(passages: list[Passage], limit_per_passage: int = 12) ->
             if not text or _MARKER_IN_TEXT.search(text):
                 continue
             words = len(text.split())
-            if words < 4 or words > 90 or _is_heading(text) or (passage.fictional and _is_disclaimer(text)):
+            if not tuning.MIN_QUOTE_WORDS <= words <= tuning.MAX_QUOTE_WORDS or _is_heading(text) \
+                    or (passage.fictional and _is_disclaimer(text)):
                 continue
             out.append(Sentence(pi, text, start, end))
     return out
@@ -119,8 +118,8 @@ def candidate_sentences(passages: list[Passage], limit_per_passage: int = 12) ->
 class ExtractiveAnswerer:
     """Picks the sentences of the retrieved passages that answer the question, and cites each."""
 
-    def __init__(self, embedder, max_sentences: int = 5, min_evidence: float = 0.80, stale_months: int = 24,
-                 shortlist: int = 24):
+    def __init__(self, embedder, max_sentences: int = tuning.MAX_SENTENCES, min_evidence: float = tuning.MIN_EVIDENCE,
+                 stale_months: int = 24, shortlist: int = tuning.SHORTLIST):
         self.embedder = embedder
         self.shortlist = shortlist
         self.max_sentences = max_sentences
@@ -135,14 +134,14 @@ class ExtractiveAnswerer:
 
         q_tokens = set(lexical_query(question))
         overlap = np.array([_overlap(q_tokens, s.text) for s in sentences])
-        prior = np.array([1.0 / (1.0 + 0.15 * s.passage_index) for s in sentences])
+        prior = np.array([1.0 / (1.0 + tuning.RANK_DECAY * s.passage_index) for s in sentences])
         holding = np.array([s.text.startswith(("Rubrik:", "Domslut")) for s in sentences], dtype=float)
         # "What does Article 3 of the ECHR say?": the article itself is the answer, whatever else matches the words
         named = referenced_passages(question, passages)
         in_named = np.array([s.passage_index in named for s in sentences], dtype=float)
         # ... and it says what it says first: within the named passage, earlier sentences count more
         opening = in_named * np.array([1.0 / (1 + k) for k in _order_in_passage(sentences)])
-        shortlist = np.argsort(-(overlap + 0.5 * prior + in_named))[:self.shortlist]
+        shortlist = np.argsort(-(overlap + tuning.SHORTLIST_PRIOR * prior + in_named))[:self.shortlist]
         q_vec = self.embedder.embed_queries([question])[0]
         s_vecs = self.embedder.embed_passages([sentences[i].text for i in shortlist])
         sims = np.full(len(sentences), -1.0)
@@ -150,9 +149,9 @@ class ExtractiveAnswerer:
         # The model scores a translation lower than a same-language paraphrase; even that out.
         other_language = np.array([bool(language) and passages[s.passage_index].language not in ("", language)
                                    for s in sentences])
-        score = np.where(sims > -1, sims + 0.08 * overlap + 0.02 * prior + 0.02 * holding
-                         + CROSS_LINGUAL_OFFSET * other_language
-                         + NAMED_PASSAGE_BONUS * in_named + 0.03 * opening, -1.0)
+        score = np.where(sims > -1, sims + tuning.OVERLAP_WEIGHT * overlap + tuning.PRIOR_WEIGHT * prior
+                         + tuning.HOLDING_BONUS * holding + tuning.CROSS_LINGUAL_OFFSET * other_language
+                         + tuning.NAMED_PASSAGE_BONUS * in_named + tuning.OPENING_BONUS * opening, -1.0)
         return sentences, score
 
     def answer(self, question: str, language: str, passages: list[Passage]) -> Draft:
@@ -163,17 +162,18 @@ class ExtractiveAnswerer:
         threshold = self.min_evidence
         if names_a_retrieved_document(question, passages):
             # "What was the outcome of UM 9901-24?": the document is there; its best sentences answer.
-            threshold -= 0.05
+            threshold -= tuning.NAMED_DOCUMENT_EVIDENCE_DISCOUNT
         if not sentences or best < threshold:
             return Draft(frame["refusal"], refused=True, evidence=best)
-        top = [sentences[i].text for i in np.argsort(-score)[:3] if score[i] >= best - 0.03]
+        top = [sentences[i].text for i in np.argsort(-score)[:tuning.UNMET_TOP]
+               if score[i] >= best - tuning.UNMET_WINDOW]
         unmet = unmet_requirement(question, passages, top)
         if unmet:
             return Draft(frame["refusal"] + " " + frame[unmet], refused=True, evidence=best)
         order = np.argsort(-score)
         chosen: list[int] = []
         for i in order:
-            if score[i] < max(threshold, best - 0.06) or len(chosen) >= self.max_sentences:
+            if score[i] < max(threshold, best - tuning.ANSWER_WINDOW) or len(chosen) >= self.max_sentences:
                 break
             if any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
                 continue
@@ -330,7 +330,8 @@ def _order_in_passage(sentences: list[Sentence]) -> list[int]:
 
 def _is_heading(text: str) -> bool:
     """A line without closing punctuation, e.g. a title or heading repeated at the top of a section."""
-    return "\n" not in text and text.rstrip("\"”’)")[-1:] not in ".!?…" and len(text.split()) < 30
+    return "\n" not in text and text.rstrip("\"”’)")[-1:] not in ".!?…" \
+        and len(text.split()) < tuning.HEADING_MAX_WORDS
 
 
 def _is_disclaimer(text: str) -> bool:
@@ -346,4 +347,4 @@ def _overlap(q_tokens: set[str], text: str) -> float:
 
 def _near_duplicate(a: str, b: str) -> bool:
     wa, wb = set(a.lower().split()), set(b.lower().split())
-    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) > 0.8
+    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) > tuning.NEAR_DUPLICATE

@@ -5,15 +5,11 @@ import threading
 import time
 from dataclasses import replace
 
+from . import tuning
 from .answer import FRAME, Answer, Citation, Draft, ExtractiveAnswerer
 from .records import Filters, Passage
 from .retrieve import Retriever
 from .settings import Settings
-
-# Calibrated with benchmarks/calibrate_refusal.py on evals/dev.yaml: the lowest evidence of an answerable
-# question was 0.861; similarity alone cannot tell on-topic unanswerable questions apart, so the answerer
-# also checks what the question asks for (answer.unmet_requirement).
-DEFAULT_MIN_EVIDENCE = 0.855
 
 
 class Assistant:
@@ -21,7 +17,9 @@ class Assistant:
         """`llm`: an LLMAnswerer to use instead of the one settings.llm_provider names (tests pass a scripted one)."""
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
-        threshold = settings.refusal_threshold or DEFAULT_MIN_EVIDENCE
+        # tuning.MIN_EVIDENCE is calibrated; similarity alone cannot tell on-topic unanswerable questions apart, so
+        # the answerer also checks what the question asks for (answer.unmet_requirement).
+        threshold = settings.refusal_threshold or tuning.MIN_EVIDENCE
         self.extractive = ExtractiveAnswerer(self.retriever.store.embedder, min_evidence=threshold,
                                              stale_months=settings.stale_months)
         self._llm = llm
@@ -38,9 +36,9 @@ class Assistant:
         language = detect_language(question)
         passages = self.retriever.retrieve(question, filters, k or self.settings.top_k, timings)
         t1 = time.perf_counter()
-        draft = self.extractive.answer(question, language, passages[:6])
+        draft = self.extractive.answer(question, language, passages[:tuning.ANSWER_PASSAGES])
         if (self.settings.llm_provider or self._llm is not None) and not draft.refused:
-            written = self._llm_answer(question, language, passages[:6])
+            written = self._llm_answer(question, language, passages[:tuning.ANSWER_PASSAGES])
             if written is not None:  # the model's words, the quoted answer's evidence
                 draft = replace(written, warnings=written.warnings + draft.warnings, evidence=draft.evidence)
             else:

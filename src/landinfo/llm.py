@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from . import tuning
 from .answer import Citation, Draft
 from .errors import ModelUnavailableError
 from .records import Passage, locator
@@ -70,7 +71,7 @@ def verify_llm_answer(text: str, passages: list[Passage]) -> Draft | None:
     return Draft(" ".join(kept), tuple(citations), warnings=tuple(warnings), mode="llm")
 
 
-def _grounded(sentence: str, cited: list[str], share: float = 0.75) -> bool:
+def _grounded(sentence: str, cited: list[str], share: float = tuning.GROUNDED_SHARE) -> bool:
     """Most of what the sentence says is worded in the passages it cites (stems, either language's stemmer).
 
     A sentence that cites a real passage but states something else ("the applicant faces no risk [1]")

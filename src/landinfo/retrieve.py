@@ -15,6 +15,7 @@ from .records import Filters, Passage
 from .references import Reference, article_number, article_of_section, parse_references, section_key
 from .settings import Settings
 from .store import Store
+from .tuning import Weights
 
 # Words in a question that name an instrument, in either language (also genitive/compound forms).
 _INSTRUMENT_IN_QUERY = {
@@ -32,25 +33,6 @@ _INSTRUMENT_WORDS = {  # matched against a document's title and file name
     "qualification-regulation": ("2024/1347", "qualification"),
 }
 _PROTOCOL_IN_QUERY = re.compile(r"\b(?:protocol|protokoll|tilläggsprotokoll)\b", re.I)
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Fusion and re-scoring weights, tuned with benchmarks/retrieval.py on evals/dev.yaml."""
-
-    rrf_k: float = 60.0
-    dense: float = 1.0
-    lexical: float = 1.4
-    reference_section: float = 1.0
-    reference_document: float = 0.5
-    country_match: float = 0.01
-    country_mismatch: float = 0.01
-    per_document: int = 3
-    per_language: bool = True
-    filtered_language_queries: bool = True  # better recall (held-out r10 0.91 vs 0.87); slower past ~100k chunks
-    fusion: str = "score"  # "rrf" (reciprocal rank) or "score" (min-max scaled scores)
-    score_scale: float = 0.03  # brings scaled scores to the size of RRF scores, so bonuses keep their meaning
-    recent_halflife_years: float = 4.0
 
 
 @dataclass
@@ -272,14 +254,15 @@ class Retriever:
                               else table.rows_by_article.get(article_number(ref), []))
                 rows = [i for i in candidates if ok(i) and _section_matches(ref, table, i)]
                 # Without a named instrument every "Article 3" matches: let the other signals choose.
-                weight = self.weights.reference_section if ref.instrument or ref.kind == "section" else 0.01
+                weight = (self.weights.reference_section if ref.instrument or ref.kind == "section"
+                          else self.weights.unnamed_article)
                 if names_document:
                     # "Article 6 ECHR in MIG 2009:30": the question is about the judgment citing it.
-                    weight = min(weight, self.weights.reference_document * 0.5)
+                    weight = min(weight, self.weights.reference_document * self.weights.article_in_named_document)
                 protocol = _PROTOCOL_IN_QUERY.search(query)
                 for i in rows:
                     repeat = ref.kind == "article" and table.article_repeat[i] and not protocol
-                    scores[i] = scores.get(i, 0.0) + (weight * 0.5 if repeat else weight)
+                    scores[i] = scores.get(i, 0.0) + (weight * self.weights.repeated_article if repeat else weight)
                     if weight >= self.weights.reference_section or names_document:
                         referenced_docs.add(table.metas[i].get("doc_id", ""))
                 continue
@@ -296,7 +279,8 @@ class Retriever:
                 if scores.get(best, 0.0) == 0.0:
                     best = rows[0]
                 for i in rows:
-                    bonus = self.weights.reference_document * (1.0 if i == best else 0.5)
+                    share = 1.0 if i == best else self.weights.other_chunks_of_named_document
+                    bonus = self.weights.reference_document * share
                     scores[i] = scores.get(i, 0.0) + bonus
         return referenced_docs
 
@@ -315,7 +299,8 @@ class Retriever:
                 year = int(str(meta.get("date_num", 0))[:4] or 0)
                 if year:
                     age = max(0.0, today.year - year)
-                    scores[i] *= 0.5 ** (age / self.weights.recent_halflife_years) * 0.5 + 0.5
+                    floor = self.weights.recent_floor
+                    scores[i] *= 0.5 ** (age / self.weights.recent_halflife_years) * (1 - floor) + floor
 
 
 def lexical_query(query: str) -> list[str]:
