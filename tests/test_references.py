@@ -157,3 +157,25 @@ def test_case_summary_titles_give_their_case_name():
               for p in sorted((CORPUS / "case-law" / "international").glob("*.md"))]
     named = [t for t in titles if any(r.kind == "case_name" for r in parse_references(t))]
     assert len(named) >= len(titles) - 3  # a UN working-group opinion has no "mot Sverige" in its title
+
+
+def test_a_question_names_an_instrument_in_either_language_and_a_document_is_one_by_its_title():
+    from landinfo.references import document_is_instrument, instruments_named, mentions_protocol
+
+    assert instruments_named("Vad säger artikel 3 i europakonventionens text?") == ["echr"]
+    assert instruments_named("What does Article 33 say?") == []
+    assert mentions_protocol("Article 1 of Protocol No. 6") and not mentions_protocol("Article 3 of the ECHR")
+    title = "Convention for the Protection of Human Rights and Fundamental Freedoms"
+    assert document_is_instrument("echr", title, "treaties/ECHR_ENG.pdf")
+    assert not document_is_instrument("refugee-convention", title, "treaties/ECHR_ENG.pdf")
+    assert document_is_instrument("cat", title, "treaties/ECHR_ENG.pdf")  # no words known: any document may be
+
+
+def test_references_become_single_bm25_tokens():
+    from landinfo.lexical import tokenize
+    from landinfo.references import reference_tokens
+
+    text = "Enligt 4 kap. 1 § och artikel 33, se MIG 2009:30 och UM 7867-08 (2005:716)."
+    assert reference_tokens(text) == ["ref:4kap1", "ref:art33", "ref:mig2009:30", "ref:um7867-08",
+                                      "ref:sfs2009:30", "ref:sfs2005:716"]
+    assert tokenize(text)[-6:] == reference_tokens(text)

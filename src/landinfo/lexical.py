@@ -13,27 +13,13 @@ import numpy as np
 import Stemmer
 
 from .datafiles import stopwords
+from .references import reference_tokens
 
 _STOPWORDS = frozenset().union(*stopwords("index").values())  # data/stopwords/: both lists, any text
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*|§", re.UNICODE)
-# References become single tokens so "4 kap. 1 §" and "Article 33" are not lost as stop-numbers.
-_SECTION_REF = re.compile(r"\b(\d+)\s*kap\.?\s*(\d+\s*[a-z]?)\s*§", re.I)
-_ARTICLE_REF = re.compile(r"\b(?:article|artikel|art\.)\s*(\d+[a-z]?)", re.I)
-_MIG_REF = re.compile(r"\bMIG\s*(?:DEMO\s*)?(\d{4})\s*:\s*(\d+)", re.I)
-_CASE_REF = re.compile(r"\bUM\s*(\d{1,5})\s*[-–]\s*(\d{2})\b", re.I)
-_SFS_REF = re.compile(r"\b(\d{4}):(\d{1,4})\b")
 
 _STEMMERS = {"sv": Stemmer.Stemmer("swedish"), "en": Stemmer.Stemmer("english")}
 _STEM_LOCK = threading.Lock()
-
-
-def reference_tokens(text: str) -> list[str]:
-    tokens = [f"ref:{a}kap{b.replace(' ', '')}" for a, b in _SECTION_REF.findall(text)]
-    tokens += [f"ref:art{n.lower()}" for n in _ARTICLE_REF.findall(text)]
-    tokens += [f"ref:mig{a}:{b}" for a, b in _MIG_REF.findall(text)]
-    tokens += [f"ref:um{a}-{b}" for a, b in _CASE_REF.findall(text)]
-    tokens += [f"ref:sfs{a}:{b}" for a, b in _SFS_REF.findall(text)]
-    return tokens
 
 
 def tokenize(text: str, languages: Sequence[str] = ("sv", "en")) -> list[str]:

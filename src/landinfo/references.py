@@ -45,6 +45,25 @@ TREATIES = (
 )
 TREATY_RE = [(re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])"), hint) for pattern, hint in TREATIES]
 
+# Retrieval's instrument names, looser than TREATY_RE on purpose: a question's "Article 3" takes the one instrument
+# the question names anywhere in it, in either language, also in genitive and compound forms ("europakonventionens").
+INSTRUMENT_IN_QUERY = {
+    "refugee-convention": re.compile(r"refugee convention|1951 convention|geneva convention|flyktingkonvention"
+                                     r"|genèvekonvention", re.I),
+    "echr": re.compile(r"echr|european convention|europakonvention|ekmr", re.I),
+    "eu-charter": re.compile(r"charter|stadgan|rättighetsstadga", re.I),
+    "dublin": re.compile(r"dublin", re.I),
+    "qualification-regulation": re.compile(r"qualification regulation|skyddsgrundsförordning|2024/1347", re.I),
+}
+INSTRUMENT_WORDS = {  # matched against a document's title and file name: the document IS that instrument
+    "refugee-convention": ("status of refugees", "refugee convention"),
+    "echr": ("convention on human rights", "protection of human rights and fundamental freedoms"),
+    "eu-charter": ("charter of fundamental rights",),
+    "dublin": ("dublin", "604/2013"),
+    "qualification-regulation": ("2024/1347", "qualification"),
+}
+PROTOCOL_RE = re.compile(r"\b(?:protocol|protokoll|tilläggsprotokoll)\b", re.I)
+
 MIG_RE = re.compile(r"\bMIG\s*(DEMO\s*)?(\d{4})\s*:\s*(\d{1,3})\b", re.IGNORECASE)  # DEMO: training precedents
 CASE_NUMBER_RE = re.compile(r"\bUM\s*(\d{1,5})\s*[-–—]\s*(\d{2})\b")
 SFS_RE = re.compile(r"\bSFS\s*(\d{4})\s*:\s*(\d{1,4})\b|\((\d{4}):(\d{1,4})\)")
@@ -197,6 +216,46 @@ def parse_references(text: str) -> list[Reference]:
             seen.add((ref.kind, ref.key, ref.instrument))
             out.append(ref)
     return out
+
+
+def instruments_named(query: str) -> list[str]:
+    """The instruments a question names anywhere in it (INSTRUMENT_IN_QUERY), in the table's order."""
+    return [name for name, pattern in INSTRUMENT_IN_QUERY.items() if pattern.search(query)]
+
+
+def mentions_protocol(query: str) -> bool:
+    """The question asks about a protocol ("Article 3 of Protocol No. 6"), not the convention's own article."""
+    return bool(PROTOCOL_RE.search(query))
+
+
+def document_is_instrument(instrument: str, title: str, source: str) -> bool:
+    """The document, by its title or file name, is that instrument; True for an instrument without known words."""
+    words = INSTRUMENT_WORDS.get(instrument)
+    if not words:
+        return True
+    haystack = (title + " " + source).lower()
+    return any(w in haystack for w in words)
+
+
+# BM25's reference tokens ("4 kap. 1 §" -> "ref:4kap1"), read alike from questions and documents so that a
+# reference is not lost as stop-numbers. Looser than the parser above (any "2005:716" is an SFS number): changing
+# one changes every BM25 index.
+SECTION_TOKEN_RE = re.compile(r"\b(\d+)\s*kap\.?\s*(\d+\s*[a-z]?)\s*§", re.I)
+ARTICLE_TOKEN_RE = re.compile(r"\b(?:article|artikel|art\.)\s*(\d+[a-z]?)", re.I)
+MIG_TOKEN_RE = re.compile(r"\bMIG\s*(?:DEMO\s*)?(\d{4})\s*:\s*(\d+)", re.I)
+CASE_TOKEN_RE = re.compile(r"\bUM\s*(\d{1,5})\s*[-–]\s*(\d{2})\b", re.I)
+SFS_TOKEN_RE = re.compile(r"\b(\d{4}):(\d{1,4})\b")
+
+
+def reference_tokens(text: str) -> list[str]:
+    """Every reference in the text as one BM25 token: "ref:4kap1", "ref:art33", "ref:mig2009:30", "ref:um7867-08",
+    "ref:sfs2005:716"."""
+    tokens = [f"ref:{a}kap{b.replace(' ', '')}" for a, b in SECTION_TOKEN_RE.findall(text)]
+    tokens += [f"ref:art{n.lower()}" for n in ARTICLE_TOKEN_RE.findall(text)]
+    tokens += [f"ref:mig{a}:{b}" for a, b in MIG_TOKEN_RE.findall(text)]
+    tokens += [f"ref:um{a}-{b}" for a, b in CASE_TOKEN_RE.findall(text)]
+    tokens += [f"ref:sfs{a}:{b}" for a, b in SFS_TOKEN_RE.findall(text)]
+    return tokens
 
 
 IDENTIFIER_KEYS = {"dcterms:identifier", "identifier", "mig", "referat", "beteckning", "sfs", "sfsnr",

@@ -12,27 +12,11 @@ import numpy as np
 from .index import country_key, date_number, to_passage, until_number
 from .lexical import LexicalIndex, tokenize
 from .records import Filters, Passage
-from .references import Reference, article_number, article_of_section, parse_references, section_key
+from .references import (Reference, article_number, article_of_section, document_is_instrument,
+                         instruments_named, mentions_protocol, parse_references, section_key)
 from .settings import Settings
 from .store import Store
 from .tuning import Weights
-
-# Words in a question that name an instrument, in either language (also genitive/compound forms).
-_INSTRUMENT_IN_QUERY = {
-    "refugee-convention": re.compile(r"refugee convention|1951 convention|geneva convention|flyktingkonvention|genèvekonvention", re.I),
-    "echr": re.compile(r"echr|european convention|europakonvention|ekmr", re.I),
-    "eu-charter": re.compile(r"charter|stadgan|rättighetsstadga", re.I),
-    "dublin": re.compile(r"dublin", re.I),
-    "qualification-regulation": re.compile(r"qualification regulation|skyddsgrundsförordning|2024/1347", re.I),
-}
-_INSTRUMENT_WORDS = {  # matched against a document's title and file name
-    "refugee-convention": ("status of refugees", "refugee convention"),
-    "echr": ("convention on human rights", "protection of human rights and fundamental freedoms"),
-    "eu-charter": ("charter of fundamental rights",),
-    "dublin": ("dublin", "604/2013"),
-    "qualification-regulation": ("2024/1347", "qualification"),
-}
-_PROTOCOL_IN_QUERY = re.compile(r"\b(?:protocol|protokoll|tilläggsprotokoll)\b", re.I)
 
 
 @dataclass
@@ -246,7 +230,7 @@ class Retriever:
         names_document = any(r.kind in ("mig", "case_number", "case_name", "ecthr_application") for r in refs)
         for ref in refs:
             if ref.kind == "article" and not ref.instrument:
-                named = [name for name, pattern in _INSTRUMENT_IN_QUERY.items() if pattern.search(query)]
+                named = instruments_named(query)
                 if len(named) == 1:
                     ref = replace(ref, instrument=named[0])
             if ref.kind in ("section", "article"):
@@ -259,7 +243,7 @@ class Retriever:
                 if names_document:
                     # "Article 6 ECHR in MIG 2009:30": the question is about the judgment citing it.
                     weight = min(weight, self.weights.reference_document * self.weights.article_in_named_document)
-                protocol = _PROTOCOL_IN_QUERY.search(query)
+                protocol = mentions_protocol(query)
                 for i in rows:
                     repeat = ref.kind == "article" and table.article_repeat[i] and not protocol
                     scores[i] = scores.get(i, 0.0) + (weight * self.weights.repeated_article if repeat else weight)
@@ -333,11 +317,7 @@ def _section_matches(ref: Reference, table: _Table, i: int) -> bool:
         return not ref.instrument or ref.instrument.lower() in table.doc_refs.get(meta.get("doc_id", ""), set())
     if table.articles[i] != article_number(ref):
         return False
-    words = _INSTRUMENT_WORDS.get(ref.instrument)
-    if not words:
-        return True
-    haystack = (meta.get("title", "") + " " + meta.get("source", "")).lower()
-    return any(w in haystack for w in words)
+    return document_is_instrument(ref.instrument, meta.get("title", ""), meta.get("source", ""))
 
 
 def _case_name_in(key: str, doc_refs: set[str]) -> bool:
