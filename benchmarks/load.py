@@ -23,6 +23,7 @@ switched off, and a guard on socket.connect refuses any other address in this pr
 from __future__ import annotations
 
 import argparse
+import html
 import ipaddress
 import os
 import platform
@@ -257,6 +258,11 @@ def _message_text(message: dict) -> str:
     return ""
 
 
+def _shown_text(markup: str) -> str:
+    """What the chat shows of a message sent as escaped text in an HTML element (see ui_render.text_html)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
 def check_answer(outputs, question: str) -> str:
     """'' when outputs of /respond are an answer with text; otherwise why not."""
     if not isinstance(outputs, (tuple, list)) or len(outputs) < 6:
@@ -270,7 +276,7 @@ def check_answer(outputs, question: str) -> str:
         return "the last message is not an assistant answer with text"
     if text.startswith("*") and text.endswith("*") and len(text) < 60:
         return f"the answer is still the placeholder {text!r}"
-    if _message_text(history[-2]).strip() != question:
+    if _shown_text(_message_text(history[-2])).strip() != question:
         return "the question before the answer is not the one asked"
     if not isinstance(export, str) or not export.startswith("## "):
         return f"no exported answer text (got {str(export)[:80]!r})"

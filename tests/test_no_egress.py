@@ -113,7 +113,7 @@ import chromadb  # noqa: E402,F401
 import gradio  # noqa: E402,F401
 
 from landinfo.assistant import Assistant  # noqa: E402
-from landinfo.index import _client  # noqa: E402
+from landinfo.index import _chroma_settings  # noqa: E402
 from landinfo.ingest import ingest  # noqa: E402
 from landinfo.retrieve import Retriever  # noqa: E402
 from landinfo.settings import DEFAULT_MODEL, Settings  # noqa: E402
@@ -122,7 +122,7 @@ settings = Settings(index_dir=index_dir)
 report = ingest(corpus, settings, progress=False)
 passages = Retriever(settings).retrieve("Vad krävs av landinformationen vid en riskbedömning?")
 answer = Assistant(settings).ask("What does the court require of country information in a return-risk assessment?")
-telemetry = _client(settings).get_settings().anonymized_telemetry
+telemetry = _chroma_settings().anonymized_telemetry  # what every Chroma client here is made with
 time.sleep(2)  # give background threads (telemetry, analytics, update checks) their chance to call out
 out.write_text(json.dumps({
     "attempts": attempts, "control": control, "before": before, "after": after, "telemetry": telemetry,
