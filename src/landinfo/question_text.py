@@ -5,7 +5,7 @@ import unicodedata
 
 
 def has_words(text: str | None) -> bool:
-    """True when the text holds at least one letter or digit of any script ("Vad?", "MIG 2009:30", "لماذا؟");
+    """True when the text holds at least one letter or digit of any script ("Vad?", "SFS 2005:716", "لماذا؟");
     False for empty, whitespace-only and punctuation- or symbol-only text ("?!...", "---", "   ", "🙂")."""
     return any(_is_word_character(ch) for ch in text or "")
 
