@@ -10,6 +10,7 @@ import re
 
 from . import datafiles
 from .answer import FRAME, Answer
+from .records import locator
 
 # The export's own headings, per language: data/text/<language>.yaml, section export.
 HEADINGS = {language: sections["export"] for language, sections in datafiles.text().items()}
@@ -109,7 +110,7 @@ def _link(url: str) -> str:
 
 
 def _where(c) -> str:
-    return f"p. {c.page}" if c.page else (c.section or "")
+    return locator(c.page, c.section or "", whole_path=True)
 
 
 def answer_to_markdown(answer: Answer) -> str:
@@ -133,7 +134,7 @@ def answer_to_markdown(answer: Answer) -> str:
     elif answer.refused and answer.passages:
         lines.append(f"### {HEADINGS.get(answer.language, HEADINGS['en'])['closest']}")
         for p in answer.passages[:3]:
-            where = f"p. {p.page}" if p.page else p.section
+            where = locator(p.page, p.section, whole_path=True)
             lines.append(f"- {markdown_text(p.title or p.source)} ({markdown_text(p.date or 'undated')}) "
                          f"{markdown_text(where)} — {_code(p.source)}")
     return "\n".join(lines).rstrip() + "\n"

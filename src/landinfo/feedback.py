@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .answer import Answer
+from .records import locator
 
 RATINGS = ("helpful", "wrong", "missing-source")
 CSV_COLUMNS = ("timestamp", "rating", "comment", "user", "question", "language", "refused", "answer",
@@ -102,5 +103,5 @@ def _first_per_marker(citations: list[dict]) -> list[dict]:
 
 
 def _cited(c: dict) -> str:
-    where = f"p. {c['page']}" if c.get("page") else (c.get("section") or "").split(" > ")[-1]
+    where = locator(c.get("page"), c.get("section") or "")
     return f"[{c.get('marker')}] {c.get('title') or c.get('source')}" + (f", {where}" if where else "")
