@@ -1,7 +1,10 @@
 """Plain data that flows between the stages: load -> chunk -> embed -> index -> retrieve -> answer."""
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 DOC_TYPES = ("precedent", "coi", "statute", "case-summary", "legislative", "treaty", "other")
@@ -118,6 +121,24 @@ class Passage:
             "start": self.start, "end": self.end, "url": self.url, "publisher": self.publisher,
             "fictional": self.fictional, "duplicates": list(self.duplicates),
         }
+
+
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
+
+
+def period(text: str) -> tuple[date, date]:
+    """First and last day of YYYY, YYYY-MM or YYYY-MM-DD, the forms a date filter takes; ValueError (saying why)
+    for anything else, a month 13 or a 30 February included."""
+    match = _PERIOD.fullmatch(text)
+    if not match:
+        raise ValueError("not a date")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        first = date(year, month or 1, day or 1)
+        last = date(year, month or 12, day or calendar.monthrange(year, month or 12)[1])
+    except ValueError as exc:
+        raise ValueError(f"not a real date ({exc})") from None
+    return first, last
 
 
 @dataclass(frozen=True)

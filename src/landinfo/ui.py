@@ -5,7 +5,6 @@ The only module (with its ui_* parts) that imports gradio. One Backend (one Assi
 from __future__ import annotations
 
 import os
-import re
 import sys
 import threading
 import time
@@ -20,7 +19,7 @@ from .answer import Answer
 from .errors import IndexUnavailableError
 from .export import answer_to_docx, answer_to_markdown
 from .question_text import has_words
-from .records import DOC_TYPES, Filters
+from .records import DOC_TYPES, Filters, period
 from .scratch import Scratch, exit_on_sigterm, private_file, write_private
 from .settings import Settings
 from .ui_backend import Backend, NotReady, load_users
@@ -33,7 +32,6 @@ from .ui_text import t
 from .ui_trainer import build_trainer
 
 LANGUAGES = {"English": "en", "Svenska": "sv"}
-_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 AUTH_MESSAGE = ("Landinfo — COI and case-law research. Log in with the account you were given. / "
                 "Logga in med det konto du har fått.")
 _STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as typing, too little to slow work
@@ -57,6 +55,14 @@ class Labels:
         return [gr.update(**{attr: t(ui, key) for attr, key in attrs.items()}) for _, attrs in self.items]
 
 
+def _is_period(text: str) -> bool:
+    try:
+        period(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _brand(ui: str) -> str:
     return (f'<div class="brand"><span class="brand-name">{t(ui, "app_title")}</span>'
             f'<span class="brand-sub">{t(ui, "app_subtitle")}</span></div>')
@@ -70,7 +76,7 @@ def _filters(ui: str, countries, doc_types, languages, since, until, prefer_rece
     dates = []
     for value in (since, until):
         value = (value or "").strip()
-        if value and not _DATE.fullmatch(value):
+        if value and not _is_period(value):
             gr.Warning(t(ui, "bad_date", value=value))
             value = ""
         dates.append(value)

@@ -1,19 +1,16 @@
 """What search and ask share: filter flags and the questions, checked before any model loads."""
 from __future__ import annotations
 
-import calendar
-import re
 from datetime import date
 from pathlib import Path
 
 from ..countries import countries_in, countries_in_slug
 from ..errors import LandinfoError, UsageError
 from ..question_text import has_words
-from ..records import DOC_TYPES, Filters
+from ..records import DOC_TYPES, Filters, period
 from ._files import read_text
 
 TYPE_ALIASES = {"case-law": "precedent", "mig": "precedent", "law": "statute", "summary": "case-summary"}
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
 _DATE_FORMS = "give YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2024, 2024-03, 2024-03-01)"
 
 
@@ -47,16 +44,11 @@ def filters_from_args(args) -> Filters:
 
 def _period(text: str, flag: str) -> tuple[date, date]:
     """First and last day of YYYY, YYYY-MM or YYYY-MM-DD; UsageError when it is not a real date."""
-    match = _DATE.fullmatch(text)
-    if not match:
-        raise UsageError(f"{flag} {text!r}: not a date; {_DATE_FORMS}")
-    year, month, day = (int(g) if g else None for g in match.groups())
     try:
-        first = date(year, month or 1, day or 1)
-        last = date(year, month or 12, day or calendar.monthrange(year, month or 12)[1])
+        return period(text)
     except ValueError as exc:
-        raise UsageError(f"{flag} {text}: not a real date ({exc}); {_DATE_FORMS}") from None
-    return first, last
+        shown = text if "real date" in str(exc) else repr(text)
+        raise UsageError(f"{flag} {shown}: {exc}; {_DATE_FORMS}") from None
 
 
 def questions_from_args(text: str | None, batch: str | None, what: str) -> list[str]:
