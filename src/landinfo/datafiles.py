@@ -34,7 +34,7 @@ STOPWORD_USES = {
 }
 GLOSSARY_COLUMNS = ("swedish", "english")
 COUNTRY_COLUMNS = ("english", "other_names", "swedish_stems", "english_adjectives")
-TEXT_SECTIONS = ("ui", "answer", "export")
+TEXT_SECTIONS = ("ui", "answer", "export", "check")
 
 Source = Path | Traversable | str
 

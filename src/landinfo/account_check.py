@@ -1,0 +1,213 @@
+"""An account checked claim by claim against the indexed country information.
+
+Each checkable claim is searched on its own: the account's country unless the claim names another, COI only,
+dated no earlier than the first year the claim names (a report cannot speak of what came after it) and than
+`since`. The sentences that bear on it are chosen and quoted with the answerer's machinery (ExtractiveAnswerer.score,
+then every quote verified verbatim at its offsets, assistant.verify_citations). The status is neutral: related
+country information found, found but all older than the stale limit, or none indexed. Offline, nothing here says
+a claim is true or false: quotes cannot show that.
+
+The claims' query vectors and their shortlisted sentences are embedded in one batch each for the whole account
+(a scoring pass that only records what it would embed, then one call to the model, then the real pass).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from . import tuning
+from .answer import Citation, ExtractiveAnswerer, _near_duplicate, _months_between, unmet_requirement
+from .claims import Claim, split_claims, years_named
+from .countries import countries_in
+from .glossary import detect_language
+from .records import Filters, Passage
+
+STATUSES = ("related", "stale_only", "not_covered", "personal")
+COUNTRY_TYPES = ("coi",)  # what "country information" is: the claims are searched in COI only
+MAX_QUOTES = 4  # quotes per claim: enough to show what the sources say, few enough to read in a case file
+# Sentences of a claim's passages embedded and compared with it (the answerer's SHORTLIST is 24): hand-set
+# (2026-11-30) so that an account of 10 claims is checked within 5 s on 2 cores (benchmarks/check.py)
+CLAIM_SHORTLIST = 12
+_HOME = "Sweden"  # where the case is decided: naming it does not move a claim to another country
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One claim and what the country information holds on it."""
+
+    claim: Claim
+    status: str  # one of STATUSES
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    independent_sources: int = 0  # distinct publishers among the cited sources
+    newest: str = ""  # date of the newest cited source, YYYY-MM(-DD)
+    searched: dict = field(default_factory=dict)  # the query, countries, document types and dates searched
+    evidence: float = 0.0
+
+    def to_json(self) -> dict:
+        return {**self.claim.to_json(), "status": self.status, "independent_sources": self.independent_sources,
+                "newest": self.newest, "citations": [c.to_json() for c in self.citations],
+                "passages": [p.to_json() for p in self.passages], "searched": self.searched,
+                "evidence": round(float(self.evidence), 4)}
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    account: str
+    country: str
+    language: str
+    claims: tuple[ClaimCheck, ...]
+    warnings: tuple[str, ...] = ()
+    timings: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"account": self.account, "country": self.country, "language": self.language,
+                "claims": [c.to_json() for c in self.claims], "warnings": list(self.warnings),
+                "timings": self.timings}
+
+
+class AccountChecker:
+    """Checks accounts with an Assistant's retriever and answerer settings (models loaded once, by the Assistant)."""
+
+    def __init__(self, assistant, min_evidence: float | None = None):
+        self.assistant = assistant
+        self.settings = assistant.settings
+        self.min_evidence = min_evidence if min_evidence is not None else assistant.extractive.min_evidence
+
+    def check(self, account: str, country: str = "", since: str = "", claims: list[Claim] | None = None,
+              today: date | None = None) -> AccountCheck:
+        """`claims`: a user's edited list instead of the splitter's."""
+        t0 = time.perf_counter()
+        language = detect_language(account)
+        claims = split_claims(account) if claims is None else claims
+        checkable = [c for c in claims if not c.personal]
+        searched = {id(c): self._search_plan(c, country, since) for c in checkable}
+        t1 = time.perf_counter()
+        found = {id(c): self.assistant.search(c.text, searched[id(c)][1], self.settings.top_k) for c in checkable}
+        t2 = time.perf_counter()
+        batch = _BatchEmbedder(self.assistant.retriever.store.embedder)
+        answerer = ExtractiveAnswerer(batch, min_evidence=self.min_evidence, stale_months=self.settings.stale_months,
+                                      shortlist=CLAIM_SHORTLIST)
+        batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
+        for c in checkable:
+            answerer.score(c.text, found[id(c)][:tuning.ANSWER_PASSAGES], detect_language(c.text))
+        batch.embed_recorded()
+        results = []
+        for c in claims:
+            if c.personal:
+                results.append(ClaimCheck(c, "personal"))
+                continue
+            plan, filters = searched[id(c)]
+            results.append(self._judge(c, found[id(c)], answerer, plan, today))
+        t3 = time.perf_counter()
+        warnings = []
+        if not checkable:
+            warnings.append("no checkable claim: every statement was read as personal")
+        timings = {"split_ms": _ms(t1 - t0), "retrieve_ms": _ms(t2 - t1), "quote_ms": _ms(t3 - t2),
+                   "total_ms": _ms(t3 - t0), "claims": len(claims), "checked": len(checkable)}
+        return AccountCheck(account, country, language, tuple(results), tuple(warnings), timings)
+
+    def _search_plan(self, claim: Claim, country: str, since: str) -> tuple[dict, Filters]:
+        """What a claim is searched with: its own countries when it names one (other than the deciding country),
+        else the account's; COI only; from the earliest year it names, or `since` if later."""
+        named = [c for c in countries_in(claim.text) if c != _HOME]
+        countries = tuple(named) if named else ((country,) if country else ())
+        years = years_named(claim.text)
+        start = str(years[0]) if years else ""
+        if since and (not start or since > start):
+            start = since
+        plan = {"query": claim.text, "countries": list(countries), "doc_types": list(COUNTRY_TYPES), "since": start}
+        return plan, Filters(countries=countries, doc_types=COUNTRY_TYPES, since=start)
+
+    def _judge(self, claim: Claim, passages: list[Passage], answerer: ExtractiveAnswerer, plan: dict,
+               today: date | None) -> ClaimCheck:
+        from .assistant import verify_citations
+
+        head = passages[:tuning.ANSWER_PASSAGES]
+        sentences, score = answerer.score(claim.text, head, detect_language(claim.text))
+        best = float(score.max()) if len(score) else 0.0
+        if not sentences or best < self.min_evidence:
+            return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
+        order = [int(i) for i in np.argsort(-score)]
+        top = [sentences[i].text for i in order[:tuning.UNMET_TOP] if score[i] >= best - tuning.UNMET_WINDOW]
+        if unmet_requirement(claim.text, head, top) == "missing_country":
+            return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
+        chosen: list[int] = []
+        for i in order:
+            if score[i] < max(self.min_evidence, best - tuning.ANSWER_WINDOW) or len(chosen) >= MAX_QUOTES:
+                break
+            if not any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
+                chosen.append(i)
+        citations = _citations(head, sentences, chosen)
+        bad = verify_citations(list(citations), head)
+        citations = tuple(c for c in citations if not any(f"[{c.marker}]" in b for b in bad))
+        if not citations:
+            return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
+        cited = list({c.passage_id: p for c in citations for p in head if p.id == c.passage_id}.values())
+        publishers = {(p.publisher or p.title or p.source).strip().casefold() for p in cited}
+        dates = [p.date for p in cited if p.date]
+        newest = max(dates) if dates else ""
+        today = today or date.today()
+        fresh = [d for d in dates if _months_between(d, today) <= self.settings.stale_months]
+        status = "related" if fresh or not dates else "stale_only"
+        return ClaimCheck(claim, status, citations, tuple(passages), len(publishers), newest, plan, best)
+
+
+def _citations(passages: list[Passage], sentences, chosen: list[int]) -> tuple[Citation, ...]:
+    """The chosen sentences as citations, one marker per passage, passages in their order of first quote."""
+    by_passage: dict[int, list[int]] = {}
+    for i in chosen:
+        by_passage.setdefault(sentences[i].passage_index, []).append(i)
+    out = []
+    for marker, pi in enumerate(by_passage, start=1):
+        p = passages[pi]
+        for i in sorted(by_passage[pi], key=lambda j: sentences[j].start):
+            s = sentences[i]
+            out.append(Citation(marker=marker, passage_id=p.id, source=p.source, title=p.title, date=p.date,
+                                page=p.page, section=p.section, quote=s.text, start=p.start + s.start,
+                                end=p.start + s.end, doc_type=p.doc_type, publisher=p.publisher, url=p.url))
+    return tuple(out)
+
+
+class _BatchEmbedder:
+    """The model behind one cache: while `recording`, texts are noted and zeros returned; `embed_recorded` then
+    embeds every noted text in one call per kind, and later calls are answered from the cache."""
+
+    def __init__(self, embedder):
+        self.inner = embedder
+        self.recording = False
+        self._queries: dict[str, np.ndarray] = {}
+        self._passages: dict[str, np.ndarray] = {}
+        self._wanted: tuple[dict, dict] = ({}, {})
+
+    def embed_queries(self, texts):
+        return self._get(texts, self._queries, self._wanted[0], self.inner.embed_queries)
+
+    def embed_passages(self, texts):
+        return self._get(texts, self._passages, self._wanted[1], self.inner.embed_passages)
+
+    def embed_recorded(self) -> None:
+        self.recording = False
+        for wanted, cache, embed in ((self._wanted[0], self._queries, self.inner.embed_queries),
+                                     (self._wanted[1], self._passages, self.inner.embed_passages)):
+            texts = [t for t in wanted if t not in cache]
+            if texts:
+                cache.update(zip(texts, embed(texts)))
+            wanted.clear()
+
+    def _get(self, texts, cache: dict, wanted: dict, embed) -> np.ndarray:
+        texts = list(texts)
+        if self.recording:
+            wanted.update(dict.fromkeys(texts))
+            return np.zeros((len(texts), 1), dtype=np.float32)
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.update(zip(missing, embed(missing)))
+        return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)

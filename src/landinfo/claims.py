@@ -1,0 +1,163 @@
+"""An applicant's account -> its claims: the statements about the country situation that country information can
+speak to (events, places, dates, actors, practices), each with its offsets in the account, and the statements only
+the applicant can know ("my father was ill"), kept and marked personal, never checked.
+
+No model: sentences (sentences.split_sentences), cut further at ';' and at a dash between clauses, then sorted by
+what they name. A statement is checkable when it names an actor (police, army, an armed group) or a practice
+(arrests, conscription, torture, checkpoints), or names a place and is not about the applicant's own life only
+(born, married, ill); a date alone does not make a statement checkable.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .countries import country_mentions
+from .sentences import split_sentences, strip_span
+
+# Who acts in a country's situation, as an account names them, in English and Swedish (word starts; a trailing *
+# in the pattern's words is any ending). Generic roles only: no group, place or country is named here.
+_ACTORS = (
+    r"police\w*|polis\w*|army|armies|armé\w*|militar\w*|military|militär\w*|soldier\w*|soldat\w*|troops?|trupp\w*|"
+    r"security (?:forces?|services?|agents?)|säkerhets\w*|intelligence|underrättelse\w*|authorit\w*|myndighet\w*|"
+    r"government\w*|regering\w*|regim\w*|regime\w*|state agents?|officials?|tjänstem[aä]n\w*|guards?|vakt\w*|"
+    r"militia\w*|milis\w*|rebel\w*|insurgent\w*|gerilla\w*|guerrill\w*|armed groups?|väpnad\w* grupp\w*|"
+    r"terrorist\w*|extremist\w*|gang\w*|gäng\w*|clan\w*|klan\w*|tribe\w*|stam(?:men|mar)?|"
+    r"party|parti\w*|opposition\w*|court\w*|domstol\w*|judge\w*|domare|prosecutor\w*|åklagar\w*|"
+    r"border guards?|gränsvakt\w*|gränspolis\w*|checkpoints?|vägspärr\w*|kontrollstation\w*|"
+    r"church\w*|kyrk\w*|mosque\w*|moské\w*|imam\w*|priest\w*|präst\w*|religious leaders?|"
+    r"smugglers?|smugglar\w*|traffickers?|människohandlar\w*|journalist\w*|activist\w*|aktivist\w*|"
+    r"revolutionary guards?|revolutionsgard\w*|morality police|moralpolis\w*|neighbourhood committee\w*"
+)
+# What happens in a country's situation: arrests, detention, service, violence, restrictions, protest.
+_PRACTICES = (
+    r"arrest\w*|grip\w*|greps|gripen|gripna|häkta\w*|detain\w*|detention|frihetsberöv\w*|imprison\w*|prison\w*|"
+    r"fängel\w*|fängsl\w*|jail\w*|custody|förvar\w*|abduct\w*|kidnap\w*|kidnapp\w*|bortför\w*|disappear\w*|"
+    r"försvunn\w*|tortur\w*|torture\w*|beat(?:en|ing|ings)?|misshand\w*|slag(?:en)?|execut\w*|avrätt\w*|"
+    r"kill\w*|dödad\w*|mörda\w*|murder\w*|shot|shoot\w*|sköt\w*|skjut\w*|bomb\w*|attack\w*|angr\w*|raid\w*|"
+    r"razzi\w*|massacre\w*|massaker\w*|fighting|strider|striderna|conflict\w*|konflikt\w*|war|krig\w*|"
+    r"conscript\w*|värnplikt\w*|national service|nationaltjänst\w*|military service|militärtjänst\w*|"
+    r"round-?ups?|giffa|recruit\w*|rekryter\w*|forced labou?r|tvångsarbete\w*|desert\w*|"
+    r"protest\w*|demonstrat\w*|uprising|uppror\w*|strike\w*|strejk\w*|election\w*|val(?:et|en)?|"
+    r"curfew\w*|utegångsförbud\w*|ban(?:ned|s)?|förbj\w*|förbud\w*|censor\w*|blocked|blockera\w*|"
+    r"persecut\w*|förfölj\w*|harass\w*|trakasser\w*|discriminat\w*|diskriminer\w*|threat\w*|hot(?:ad|ade|et|en)?|"
+    r"convert\w*|konverter\w*|konvertit\w*|apostasy|avfäll\w*|blasphemy|hädelse\w*|"
+    r"exit visas?|utresetillstånd\w*|passports?|pass(?:et)?|border|gräns(?:en)?|smuggl\w*|"
+    r"law|lag(?:en)?|illegal|olaglig\w*|punish\w*|straff\w*|sentenced|dömd\w*|death penalty|dödsstraff\w*|"
+    r"fgm|genital mutilation|könsstympning\w*|forced marriage\w*|tvångsäktenskap\w*|honou?r\w*|heder\w*|"
+    r"bribe\w*|mutor|muta|corruption|korruption|released|släpptes|frigavs|displac\w*|fördriv\w*|refugee camps?|"
+    r"flyktingläger\w*|camps?|läger\w*|training camp\w*|question(?:ed|ing)|interrogat\w*|förhör\w*|"
+    r"held|hölls|airports?|flygplats\w*|returnees?|återvänd\w*|deport\w*|utvis\w*"
+)
+# What only the applicant's own life is about: when a statement names a place but nothing else, these keep it
+# personal ("I was born in X", "we lived in X").
+_OWN_LIFE = (
+    r"born|född\w*|grew up|växte upp|married|gift(?:e|a)?|wedding|bröllop\w*|ill|sick|sjuk\w*|died|dog|död(?!ad)|"
+    r"lived|live|bodde|bor|moved|flyttade|studied|studerade|school|skola\w*|worked as|arbetade som|"
+    r"love\w*|älska\w*|children|barn(?:en)?|my (?:father|mother|brother|sister|wife|husband|son|daughter)|"
+    r"min (?:far|mor|pappa|mamma|bror|syster|fru|man|son|dotter)|mitt barn"
+)
+_ACTOR_RE = re.compile(rf"\b(?:{_ACTORS})\b", re.I)
+_PRACTICE_RE = re.compile(rf"\b(?:{_PRACTICES})\b", re.I)
+_OWN_LIFE_RE = re.compile(rf"\b(?:{_OWN_LIFE})\b", re.I)
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
+# A capitalised word that does not open its sentence or a clause: a place or a name ("in Keren", "i Herat").
+_PLACE_AFTER = re.compile(r"\b(?:in|at|to|from|near|outside|i|vid|till|från|nära|utanför|mot)\s+"
+                          r"([A-ZÅÄÖÉ][\w'’-]+)")
+# A clause boundary inside a sentence: a semicolon, or a dash with space around it.
+_CLAUSE_BREAK = re.compile(r"\s*;\s*|\s+[–—-]\s+")
+_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of an account: its words as in the account, where it stands, and whether it is checkable."""
+
+    text: str
+    start: int  # offsets in the account; -1 when a user's edit no longer stands in the account as written
+    end: int
+    personal: bool = False
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "personal": self.personal}
+
+
+def split_claims(account: str) -> list[Claim]:
+    """The account's statements in order, each a Claim with its offsets; personal ones marked, none dropped
+    (a statement of fewer than three words is part of the one before it)."""
+    claims: list[Claim] = []
+    for start, end in split_sentences(account):
+        for s, e in _clauses(account, start, end):
+            text = account[s:e]
+            if claims and len(text.split()) < _MIN_WORDS and claims[-1].end <= s:
+                previous = claims.pop()
+                s, text = previous.start, account[previous.start:e]
+            claims.append(Claim(text, s, e, personal=is_personal(text)))
+    return claims
+
+
+def is_personal(text: str) -> bool:
+    """True for a statement only the applicant can know: it names no actor and no practice, and names a place only
+    in telling of the applicant's own life (or names no place at all)."""
+    if _ACTOR_RE.search(text) or _PRACTICE_RE.search(text):
+        return False
+    if names_a_place(text):
+        return bool(_OWN_LIFE_RE.search(text))
+    return True
+
+
+def names_a_place(text: str) -> bool:
+    """A country (in English or Swedish) or a capitalised place after 'in', 'from', 'i', 'från' ..."""
+    return bool(country_mentions(text)) or bool(_PLACE_AFTER.search(text))
+
+
+def years_named(text: str) -> list[int]:
+    return sorted({int(y) for y in _YEAR.findall(text)})
+
+
+def locate(account: str, text: str, near: int = 0) -> tuple[int, int]:
+    """Offsets of a claim's text in the account (the occurrence nearest `near`), or (-1, -1) when it is not there
+    as written (a user merged or reworded it)."""
+    text = text.strip()
+    if not text:
+        return -1, -1
+    found = [m.start() for m in re.finditer(re.escape(text), account)]
+    if not found:
+        return -1, -1
+    start = min(found, key=lambda i: abs(i - near))
+    return start, start + len(text)
+
+
+def claims_from_lines(account: str, lines: list[str], personal_marks: tuple[str, ...] = ()) -> list[Claim]:
+    """A user's edited list (one claim a line) as Claims: each located in the account where it stands as written;
+    a line that starts with one of `personal_marks` is personal, the mark removed."""
+    claims, cursor = [], 0
+    for line in lines:
+        text = line.strip()
+        personal = False
+        for mark in personal_marks:
+            if text.startswith(mark):
+                text, personal = text[len(mark):].strip(), True
+                break
+        if not text:
+            continue
+        start, end = locate(account, text, cursor)
+        if start >= 0:
+            cursor = end
+        claims.append(Claim(text, start, end, personal=personal))
+    return claims
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence's clauses split at ';' or a spaced dash, each a span without its surrounding white space."""
+    spans, at = [], start
+    for m in _CLAUSE_BREAK.finditer(text, start, end):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, end))
+    out = []
+    for s, e in spans:
+        s, e = strip_span(text, s, e)
+        if e > s:
+            out.append((s, e))
+    return out
