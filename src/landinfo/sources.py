@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from .errors import LandinfoError
 from .loaders import SUPPORTED_SUFFIXES, load_file
+from .pdf_pages import PageMarks, PdfPages, merge
 from .records import Passage, Unit
 
 DOC_ID = re.compile(r"[0-9a-f]{16}")
@@ -73,6 +74,7 @@ class SourceLibrary:
         self._lock = threading.Lock()
         self._units: OrderedDict[tuple, tuple[Unit, ...]] = OrderedDict()
         self._cache_size = cache_size
+        self.pages = PdfPages()  # rendered PDF pages and where quotes stand on them, cached
 
     def _refresh(self) -> None:
         self._by_id = {rec.doc_id: rec for rec in self._records().values() if rec.status == "indexed"}
@@ -85,6 +87,12 @@ class SourceLibrary:
                 self._refresh()
             record = self._by_id.get(doc_id)
         return showable(record)
+
+    def indexed(self) -> list:
+        """The manifest's records of every indexed file (read afresh: an ingest may have run since)."""
+        with self._lock:
+            self._refresh()
+            return list(self._by_id.values())
 
     def by_source(self, source: str) -> SourceFile | None:
         """The indexed file whose corpus-relative path ends with `source` ('coi/x.pdf' matches 'corpus/coi/x.pdf')."""
@@ -155,6 +163,33 @@ class SourceLibrary:
         if doc is not None and doc.is_pdf:
             return f"{prefix}/{doc_id}/file" + (f"#page={page}" if page else "")
         return text_link(doc_id, focus, language, prefix)
+
+
+    def marks(self, doc: SourceFile, page: int | None, quotes: list[str]) -> list[PageMarks]:
+        """Where the quotes stand on the PDF page they were cited at (and the next or previous page when one runs
+        over): one PageMarks a page, in page order; [] when none is found."""
+        if not doc.is_pdf or not page:
+            return []
+        try:
+            return merge([marks for quote in quotes for marks in self.pages.locate(doc.path, page, quote)])
+        except OSError:
+            return []
+
+
+def page_link(doc_id: str, page: int, focus: Focus | None = None, language: str = "en", prefix: str = "/doc") -> str:
+    """The full-page view of a cited PDF page, the quotes of `focus` marked on it."""
+    query: dict = {"n": page}
+    if focus is not None:
+        query["u"] = focus.unit
+        if focus.quotes:
+            query["q"] = ",".join("%d-%d" % q for q in focus.quotes)
+    if language == "sv":
+        query["lang"] = "sv"
+    return f"{prefix}/{doc_id}/page?{urlencode(query)}"
+
+
+def page_image(doc_id: str, page: int, prefix: str = "/doc") -> str:
+    return f"{prefix}/{doc_id}/page/{page}.jpg"
 
 
 def text_link(doc_id: str, focus: Focus | None, language: str = "en", prefix: str = "/doc") -> str:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from starlette.routing import Mount
 
 from .answer import Answer
+from .corpus_view import corpus_html, documents
 from .errors import IndexUnavailableError
 from .export import answer_to_docx, answer_to_markdown
 from .question_text import has_words
@@ -126,11 +127,13 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
                                                                    label=t("en", "language"),
                                                                    elem_id="filter-language"), label="language")
                         since = labels.add(gr.Textbox(label=t("en", "since"), placeholder=t("en", "date_placeholder"),
+                                                      info=t("en", "date_hint"), lines=1, max_lines=1,
                                                       elem_id="filter-since"),
-                                           label="since", placeholder="date_placeholder")
+                                           label="since", placeholder="date_placeholder", info="date_hint")
                         until = labels.add(gr.Textbox(label=t("en", "until"), placeholder=t("en", "date_placeholder"),
+                                                      info=t("en", "date_hint"), lines=1, max_lines=1,
                                                       elem_id="filter-until"),
-                                           label="until", placeholder="date_placeholder")
+                                           label="until", placeholder="date_placeholder", info="date_hint")
                         prefer_recent = labels.add(gr.Checkbox(label=t("en", "prefer_recent"), elem_id="filter-recent"),
                                                    label="prefer_recent")
                         clear_filters = labels.add(gr.Button(t("en", "clear_filters"), size="sm"), value="clear_filters")
@@ -179,6 +182,9 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
             with gr.Tab(t("en", "tab_trainer"), id="trainer") as trainer_tab:
                 labels.add(trainer_tab, label="tab_trainer")
                 trainer = build_trainer(backend, labels, ui_lang, scratch.folder("exercise"))
+            with gr.Tab(t("en", "tab_corpus"), id="corpus") as corpus_tab:
+                labels.add(corpus_tab, label="tab_corpus")
+                overview = gr.HTML("", elem_id="corpus-overview")
 
         filter_inputs = [country, doc_type, doc_language, since, until, prefer_recent]
 
@@ -246,8 +252,9 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
             return (status_html(corpus, backend.problem, ui),
                     gr.update(value=no_index_html(backend.problem, ui), visible=bool(backend.problem)),
                     gr.update(choices=countries), gr.update(choices=_type_choices(ui, present)),
-                    sources_panel(past or [], ui, settings.stale_months, backend.library))
-        refresh_outputs = [status, banner, country, doc_type, sources]
+                    sources_panel(past or [], ui, settings.stale_months, backend.library),
+                    corpus_html(documents(backend.library.indexed()) if corpus else [], ui, settings.stale_months))
+        refresh_outputs = [status, banner, country, doc_type, sources, overview]
         demo.load(refresh, [ui_lang, answers], refresh_outputs)
 
         def switch(choice, past, exercise):

@@ -9,8 +9,10 @@ from typing import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
+from .pdf_view import render_page_view
+
 from .errors import LandinfoError
-from .sources import SourceLibrary, parse_focus, render_document
+from .sources import Focus, SourceLibrary, parse_focus, render_document, text_link
 
 # The rendered text is inert: no scripts, nothing fetched, not embeddable elsewhere.
 _VIEW_HEADERS = {
@@ -19,6 +21,11 @@ _VIEW_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+# The full-page view of a PDF page: its one image comes from this server, nothing else is fetched or run.
+_PAGE_VIEW_HEADERS = {**_VIEW_HEADERS, "Content-Security-Policy":
+                      "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"}
+# A rendered page may be kept by this browser for a while (the sources panel shows it again with every answer).
+_IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
 _FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"}
 
 
@@ -70,5 +77,46 @@ def doc_router(library: SourceLibrary, allowed: Callable[[Request], bool] = lamb
         page = render_document(doc, units, focus, library.changed_since_indexed(doc),
                                "sv" if lang == "sv" else "en", prefix)
         return HTMLResponse(page, headers=_VIEW_HEADERS)
+
+    @router.get(prefix + "/{doc_id}/page/{number}.jpg")
+    def page_image(doc_id: str, number: int, request: Request):
+        doc, refusal = indexed_document(doc_id, request)
+        if refusal:
+            return refusal
+        image = library.pages.image(doc.path, number) if doc.is_pdf and 0 < number < 100_000 else None
+        if image is None:
+            return PlainTextResponse("No such page.", status_code=404)
+        return Response(image, media_type="image/jpeg", headers=_IMAGE_HEADERS)
+
+    @router.get(prefix + "/{doc_id}/page")
+    def page_view(doc_id: str, request: Request, n: int = 1, u: str | None = None, q: str | None = None,
+                  lang: str = "en"):
+        """The page `n` of a PDF, the quotes `q` (spans of unit `u`'s text, as the text view takes them) marked."""
+        doc, refusal = indexed_document(doc_id, request)
+        if refusal:
+            return refusal
+        language = "sv" if lang == "sv" else "en"
+        if not doc.is_pdf:
+            return PlainTextResponse("Not a PDF.", status_code=404)
+        pages = library.pages.page_count(doc.path)
+        if not 1 <= n <= pages:
+            return PlainTextResponse("No such page.", status_code=404)
+        focus = parse_focus(u, None, q)
+        quotes: list[str] = []
+        if focus is not None:
+            try:
+                units = library.units(doc)
+            except LandinfoError:
+                units = ()
+            if focus.unit < len(units):
+                text = units[focus.unit].text
+                quotes = [text[s:e] for s, e in focus.quotes if e <= len(text)]
+            else:
+                focus = None
+        marked = library.marks(doc, n, quotes)
+        text_view = text_link(doc_id, Focus(focus.unit, None, focus.quotes) if focus else None, language, prefix)
+        page = render_page_view(doc, n, pages, marked, bool(quotes), language,
+                                prefix, text_view)
+        return HTMLResponse(page, headers=_PAGE_VIEW_HEADERS)
 
     return router

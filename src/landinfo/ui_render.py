@@ -9,7 +9,10 @@ from .answer import Answer, Citation
 from .export import MARKER, answer_lines
 from .feedback import filter_summary
 from .records import Passage
-from .sources import Focus, SourceLibrary, highlight, text_link
+from .pdf_pages import PageMarks
+from .pdf_view import sheet_html
+from .publishers import description, source_type
+from .sources import Focus, SourceLibrary, highlight, page_link, text_link
 from .ui_text import t
 
 _CONTEXT = 260  # characters of the passage shown around the quoted part of a card
@@ -148,8 +151,11 @@ def _excerpt_html(text: str, quotes: list[tuple[int, int]]) -> str:
     return ("… " if start else "") + highlight(text[start:end], None, shifted) + (" …" if end < len(text) else "")
 
 
-def _links(library: SourceLibrary | None, p: Passage, quotes: list[tuple[int, int]], ui: str) -> str:
-    """'Open PDF at p. N' (the browser's viewer) and the text view with the passage marked; text view only otherwise."""
+def _links(library: SourceLibrary | None, p: Passage, quotes: list[tuple[int, int]], ui: str,
+           citations: list[Citation] = ()) -> str:
+    """A PDF citation: the cited page (and the next or previous one when the quote runs over) with the quote
+    marked, opening the full-page view, then 'Open PDF at p. N' (the browser's viewer) and the text view.
+    Anything else: the text view with the passage marked."""
     doc = library.get(p.doc_id) if library is not None and p.doc_id else None
     if doc is None:
         return ""
@@ -158,12 +164,33 @@ def _links(library: SourceLibrary | None, p: Passage, quotes: list[tuple[int, in
     if unit is not None:
         focus = Focus(unit, (p.start, p.end), tuple((p.start + s, p.start + e) for s, e in quotes))
     view = text_link(p.doc_id, focus, ui)
-    if doc.is_pdf:
-        links = [_a(library.link(p.doc_id, p.page), t(ui, "open_pdf", page=p.page or 1)),
-                 _a(view, t(ui, "text_view"), "secondary")]
-    else:
-        links = [_a(view, t(ui, "open_doc"))]
-    return '<div class="links">' + " ".join(links) + "</div>"
+    if not doc.is_pdf:
+        return '<div class="links">' + _a(view, t(ui, "open_doc")) + "</div>"
+    page = p.page or 1
+    figure = _page_windows(library, doc, page, focus, citations, ui)
+    links = [_a(page_link(p.doc_id, page, focus, ui), t(ui, "page_view")),
+             _a(library.link(p.doc_id, p.page), t(ui, "open_pdf", page=page), "secondary"),
+             _a(view, t(ui, "text_view"), "secondary")]
+    return figure + '<div class="links">' + " ".join(links) + "</div>"
+
+
+def _page_windows(library: SourceLibrary, doc, page: int, focus: Focus | None, citations: list[Citation],
+                  ui: str) -> str:
+    """The quoted part of each cited page, as a window onto the rendered page that opens the full-page view."""
+    found = library.marks(doc, page, [c.quote for c in citations])
+    shown: list[PageMarks | None] = list(found) or [None]
+    windows = []
+    for marks in shown:
+        number = marks.page if marks is not None else page
+        label = t(ui, "page_figure", page=number)
+        href = page_link(doc.doc_id, number, focus, ui) + ("#quote" if marks is not None else "")
+        windows.append(f'<a class="page-window{"" if marks is not None else " unmarked"}" href="{html.escape(href)}" '
+                       f'target="_blank" rel="noopener" title="{html.escape(label)}">'
+                       f"{sheet_html(doc.doc_id, number, marks, label)}</a>")
+    caption = (t(ui, "page_figure", page=", ".join(str(m.page) for m in shown)) if shown[0] is not None
+               else t(ui, "quote_not_on_page"))
+    return (f'<figure class="pdf-pages" data-marked="{len(found)}">{"".join(windows)}'
+            f'<figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
 def _a(href: str, label: str, kind: str = "") -> str:
@@ -177,12 +204,24 @@ def source_card(p: Passage, marker: int | None, citations: list[Citation], ui: s
               if 0 <= c.start - p.start < c.end - p.start <= len(p.text)]
     anchor = f' id="{card_id(turn, marker)}"' if marker is not None else ""
     number = f'<span class="marker">{marker}</span>' if marker is not None else ""
-    publisher = f'<div class="publisher">{html.escape(p.publisher)}</div>' if p.publisher else ""
+    publisher = publisher_html(p.publisher, p.doc_type, ui)
     return (f'<article class="card{" cited" if citations else ""}"{anchor}>'
             f'<div class="card-head">{number}<div class="card-title">{html.escape(p.title or p.source)}</div></div>'
             f'<div class="facts">{_badges(p, ui, stale_months, today)}</div>{publisher}'
             f'<blockquote class="passage">{_excerpt(p.text, quotes)}</blockquote>'
-            f'{_links(library, p, quotes, ui)}<div class="source-path">{html.escape(p.source)}</div></article>')
+            f'{_links(library, p, quotes, ui, citations)}<div class="source-path">{html.escape(p.source)}</div></article>')
+
+
+def publisher_html(publisher: str, doc_type: str, ui: str) -> str:
+    """Who published the source, what kind of source it is, and one line about the publisher (or "no description")."""
+    kind = source_type(publisher, doc_type)
+    about = description(publisher, ui)
+    head = [f'<span class="publisher-name">{html.escape(publisher or t(ui, "publisher_unknown"))}</span>']
+    if kind:
+        head.append(f'<span class="source-type source-{kind}">{t(ui, "source_" + kind)}</span>')
+    about_html = (f'<div class="publisher-about">{html.escape(about)}</div>' if about
+                  else f'<div class="publisher-about none">{t(ui, "no_description")}</div>')
+    return f'<div class="publisher">{" · ".join(head)}{about_html}</div>'
 
 
 def turn_sources(answer: Answer, turn: int | str, ui: str, stale_months: int, library: SourceLibrary | None,
@@ -236,17 +275,17 @@ def sources_panel(answers: list[Answer], ui: str, stale_months: int, library: So
 
 
 def status_html(corpus: dict | None, problem: str, ui: str) -> str:
+    """One short line: documents, countries, newest source (the Corpus tab has the rest); the model in its tooltip."""
     if corpus is None:
         if not problem:
             return f'<div class="status loading">{t(ui, "status_loading")}</div>'
         return ""
-    countries = ", ".join(f"{html.escape(c)} ({n})" for c, n in sorted(corpus["countries"].items()))
-    bits = [t(ui, "status_docs", documents=corpus["documents"]),
-            f'{t(ui, "status_countries")}: {countries or "—"}',
-            f'{t(ui, "status_newest")}: {html.escape(corpus["newest"] or "—")}'
-            + (f' ({t(ui, "status_newest_coi")} {html.escape(corpus["newest_coi"])})' if corpus["newest_coi"] else ""),
-            f'{t(ui, "status_model")}: <code>{html.escape(corpus["model"])}</code>']
-    return '<div class="status">' + ' <span class="sep">·</span> '.join(bits) + "</div>"
+    line = t(ui, "corpus_line", documents=corpus["documents"], countries=len(corpus["countries"]),
+             newest=corpus["newest"] or "—")
+    tip = f'{t(ui, "status_model")}: {corpus["model"]}'
+    if corpus.get("newest_coi"):
+        tip = f'{t(ui, "status_newest_coi")} {corpus["newest_coi"]} · ' + tip
+    return f'<div class="status" title="{html.escape(tip)}">{html.escape(line)}</div>'
 
 
 def no_index_html(problem: str, ui: str) -> str:
