@@ -53,7 +53,7 @@ def demo_fake(fake_settings):
 
 def test_corpus_status_counts_documents_countries_and_newest_coi(demo_fake):
     corpus = Backend(demo_fake).corpus()
-    assert corpus["documents"] == 7 and corpus["countries"] == {"Kestrania": 1, "Veldoria": 6}
+    assert corpus["documents"] == 8 and corpus["countries"] == {"Kestrania": 2, "Veldoria": 6}
     assert corpus["newest_coi"] == "2026-04-14" and corpus["model"] == "fake-hash-256"
 
 
