@@ -187,8 +187,10 @@ def _page_windows(library: SourceLibrary, doc, page: int, focus: Focus | None, c
         windows.append(f'<a class="page-window{"" if marks is not None else " unmarked"}" href="{html.escape(href)}" '
                        f'target="_blank" rel="noopener" title="{html.escape(label)}">'
                        f"{sheet_html(doc.doc_id, number, marks, label)}</a>")
-    caption = (t(ui, "page_figure", page=", ".join(str(m.page) for m in shown)) if shown[0] is not None
-               else t(ui, "quote_not_on_page"))
+    if shown[0] is not None:
+        caption = t(ui, "page_figure", page=", ".join(str(m.page) for m in shown))
+    else:  # no quote (a closest passage of a refusal), or one the page's text does not have
+        caption = t(ui, "quote_not_on_page") if citations else t(ui, "page", page=page)
     return (f'<figure class="pdf-pages" data-marked="{len(found)}">{"".join(windows)}'
             f'<figcaption>{html.escape(caption)}</figcaption></figure>')
 
