@@ -4,8 +4,9 @@ the applicant can know ("my father was ill"), kept and marked personal, never ch
 
 No model: sentences (sentences.split_sentences), cut further at ';' and at a dash between clauses, then sorted by
 what they name. A statement is checkable when it names an actor (police, army, an armed group) or a practice
-(arrests, conscription, torture, checkpoints), or names a place and is not about the applicant's own life only
-(born, married, ill); a date alone does not make a statement checkable.
+(arrests, conscription, torture, checkpoints), when it is a general statement (not told in the first person or of
+the family), or when it names a place and is not about the applicant's own life only (born, married, ill); a date
+alone does not make a statement checkable.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .countries import country_mentions
+from .glossary import detect_language
 from .sentences import split_sentences, strip_span
 
 # Who acts in a country's situation, as an account names them, in English and Swedish (word starts; a trailing *
@@ -57,6 +59,14 @@ _OWN_LIFE = (
     r"love\w*|älska\w*|children|barn(?:en)?|my (?:father|mother|brother|sister|wife|husband|son|daughter)|"
     r"min (?:far|mor|pappa|mamma|bror|syster|fru|man|son|dotter)|mitt barn"
 )
+# The applicant and the family: what a statement only the applicant can know is told about.
+_FIRST_PERSON = (
+    r"me|my|mine|myself|we|us|our|jag|mig|mej|min|mitt|mina|vi|oss|vår|vårt|våra|"
+    r"father|mother|brother|sister|wife|husband|son|daughter|uncle|aunt|cousin|grand\w+|family|"
+    r"far|mor|pappa|mamma|bror|syster|fru|make|dotter|farbror|morbror|faster|moster|kusin|familj\w*"
+)
+_FIRST_PERSON_RE = re.compile(rf"\b(?:{_FIRST_PERSON})\b", re.I)
+_ENGLISH_I = re.compile(r"\bI\b")  # Swedish "I" is "in": counted only in an English statement
 _ACTOR_RE = re.compile(rf"\b(?:{_ACTORS})\b", re.I)
 _PRACTICE_RE = re.compile(rf"\b(?:{_PRACTICES})\b", re.I)
 _OWN_LIFE_RE = re.compile(rf"\b(?:{_OWN_LIFE})\b", re.I)
@@ -67,6 +77,7 @@ _PLACE_AFTER = re.compile(r"\b(?:in|at|to|from|near|outside|i|vid|till|från|nä
 # A clause boundary inside a sentence: a semicolon, or a dash with space around it.
 _CLAUSE_BREAK = re.compile(r"\s*;\s*|\s+[–—-]\s+")
 _MIN_WORDS = 3
+_WRAPPED_LINE = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*\n)")  # one line break, not a blank line
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,10 @@ def split_claims(account: str) -> list[Claim]:
     """The account's statements in order, each a Claim with its offsets; personal ones marked, none dropped
     (a statement of fewer than three words is part of the one before it)."""
     claims: list[Claim] = []
-    for start, end in split_sentences(account):
+    # A line break inside a paragraph is where the text was wrapped, not where a sentence ends: the sentences are
+    # read with it as a space (same length, so the offsets hold), the claims keep the account's own characters.
+    flowing = _WRAPPED_LINE.sub(lambda m: " " * len(m.group()), account)
+    for start, end in split_sentences(flowing):
         for s, e in _clauses(account, start, end):
             text = account[s:e]
             if claims and len(text.split()) < _MIN_WORDS and claims[-1].end <= s:
@@ -97,9 +111,12 @@ def split_claims(account: str) -> list[Claim]:
 
 
 def is_personal(text: str) -> bool:
-    """True for a statement only the applicant can know: it names no actor and no practice, and names a place only
-    in telling of the applicant's own life (or names no place at all)."""
+    """True for a statement only the applicant can know: told in the first person or of the family, naming no actor
+    and no practice, and a place only in telling of the applicant's own life. A general statement ("converts are
+    arrested", "the schools teach only in the official language") is checkable."""
     if _ACTOR_RE.search(text) or _PRACTICE_RE.search(text):
+        return False
+    if not (_FIRST_PERSON_RE.search(text) or (_ENGLISH_I.search(text) and detect_language(text) == "en")):
         return False
     if names_a_place(text):
         return bool(_OWN_LIFE_RE.search(text))
@@ -116,16 +133,16 @@ def years_named(text: str) -> list[int]:
 
 
 def locate(account: str, text: str, near: int = 0) -> tuple[int, int]:
-    """Offsets of a claim's text in the account (the occurrence nearest `near`), or (-1, -1) when it is not there
-    as written (a user merged or reworded it)."""
+    """Offsets of a claim's text in the account (the occurrence nearest `near`; white space may differ), or
+    (-1, -1) when it is not there as written (a user reworded it)."""
     text = text.strip()
     if not text:
         return -1, -1
-    found = [m.start() for m in re.finditer(re.escape(text), account)]
+    pattern = r"\s+".join(re.escape(word) for word in text.split())  # a wrapped line reads as one space
+    found = [(m.start(), m.end()) for m in re.finditer(pattern, account)]
     if not found:
         return -1, -1
-    start = min(found, key=lambda i: abs(i - near))
-    return start, start + len(text)
+    return min(found, key=lambda span: abs(span[0] - near))
 
 
 def claims_from_lines(account: str, lines: list[str], personal_marks: tuple[str, ...] = ()) -> list[Claim]:

@@ -30,6 +30,7 @@ from .ui_render import (answer_markdown, index_down_html, no_index_html, questio
                         status_html, stream_cuts)
 from .ui_style import COPY_JS, CSS, HEAD
 from .ui_text import t
+from .ui_check import build_check
 from .ui_trainer import build_trainer
 
 LANGUAGES = {"English": "en", "Svenska": "sv"}
@@ -182,6 +183,9 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
             with gr.Tab(t("en", "tab_trainer"), id="trainer") as trainer_tab:
                 labels.add(trainer_tab, label="tab_trainer")
                 trainer = build_trainer(backend, labels, ui_lang, scratch.folder("exercise"))
+            with gr.Tab(t("en", "tab_check"), id="check") as check_tab:
+                labels.add(check_tab, label="tab_check")
+                check = build_check(backend, labels, ui_lang, scratch.folder("exports"))
             with gr.Tab(t("en", "tab_corpus"), id="corpus") as corpus_tab:
                 labels.add(corpus_tab, label="tab_corpus")
                 overview = gr.HTML("", elem_id="corpus-overview")
@@ -256,22 +260,25 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
                     corpus_html(documents(backend.library.indexed()) if corpus else [], ui, settings.stale_months))
         refresh_outputs = [status, banner, country, doc_type, sources, overview]
         demo.load(refresh, [ui_lang, answers], refresh_outputs)
+        demo.load(check.refresh_countries, None, check.country)
 
-        def switch(choice, past, exercise):
+        def switch(choice, past, exercise, checked):
             """Every visible word in the chosen language; the filter dropdowns get new labels and choices at once."""
             ui = LANGUAGES.get(choice, "en")
             updates = {ui_lang: ui, brand: _brand(ui), filters_title: f"### {t(ui, 'filters')}",
                        sources_title: f"### {t(ui, 'sources')}", feedback_prompt: f"**{t(ui, 'feedback_prompt')}**"}
             changes = [*zip(refresh_outputs, refresh(ui, past)), *zip(labels.components, labels.updates(ui)),
-                       *zip(trainer.relabel_outputs, trainer.relabel(ui, exercise))]
+                       *zip(trainer.relabel_outputs, trainer.relabel(ui, exercise)),
+                       *zip(check.relabel_outputs, check.relabel(ui, checked))]
             for component, change in changes:
                 earlier = updates.get(component)
                 both = isinstance(earlier, dict) and isinstance(change, dict)
                 updates[component] = {**earlier, **change} if both else change
             return updates
-        language.change(switch, [language, answers, trainer.state],
+        language.change(switch, [language, answers, trainer.state, check.state],
                         list(dict.fromkeys([ui_lang, brand, filters_title, sources_title, feedback_prompt,
-                                            *refresh_outputs, *labels.components, *trainer.relabel_outputs])))
+                                            *refresh_outputs, *labels.components, *trainer.relabel_outputs,
+                                            *check.relabel_outputs])))
     return demo
 
 

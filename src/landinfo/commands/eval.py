@@ -83,9 +83,15 @@ def _evaluate(qset: QuestionSet, ask: Ask, args, settings, k: int, baseline: dic
     context, warnings = _context(qset, args, settings)
     for warning in warnings:
         print(f"landinfo eval: {qset.name}: {warning}", file=sys.stderr)
-    result = run_set(qset, ask, k=k, use_filters=args.use_filters, progress=not args.quiet, limit=args.limit)
+    result = run_set(qset, ask, k=k, use_filters=args.use_filters, progress=not args.quiet, limit=args.limit,
+                     check=getattr(ask, "check", None))
     folder = new_run_folder(args.out, qset.name, result.started_at)
     summary = summarize(result, {"id": folder.name, **context})
+    accounts = [(row.question, row.result) for row in result.rows if row.question.is_claim_check]
+    if accounts:  # per claim, not per account: the figures the claim check is judged by
+        from landinfo.evaluate.claims import pooled
+
+        summary["claims_pooled"] = pooled(accounts)
     summary["warnings"] = warnings
     if baseline is not None:
         summary["comparison"] = compare(summary, baseline, args.threshold)
@@ -97,6 +103,8 @@ def _evaluate(qset: QuestionSet, ask: Ask, args, settings, k: int, baseline: dic
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
         print(_terminal_summary(summary, folder))
+        for name, value in (summary.get("claims_pooled") or {}).items():
+            print(f"{name:<22}{num(value['value']):>7}  ({value['hits']}/{value['total']}, per claim)")
     return summary
 
 
@@ -130,8 +138,15 @@ def _context(qset: QuestionSet, args, settings) -> tuple[dict, list[str]]:
 def _assistant_ask(settings) -> Ask:
     from landinfo.assistant import Assistant  # heavy (models, index): only when really evaluating
 
+    from landinfo.account_check import AccountChecker
+
     assistant = Assistant(settings)
-    return lambda question, filters: assistant.ask(question, filters).to_json()
+
+    def ask(question, filters):
+        return assistant.ask(question, filters).to_json()
+    checker = AccountChecker(assistant)
+    ask.check = lambda account, country: checker.check(account, country).to_json()  # claim-check items
+    return ask
 
 
 def _check_out(out: Path) -> None:
@@ -196,6 +211,10 @@ def _terminal_summary(summary: dict, folder: Path) -> str:
         value, change = summary["overall"][name], comparison["metrics"].get(name, {})
         flag = {"regressed": "  REGRESSION", "improved": "  better"}.get(change.get("status"), "")
         lines.append(f"{name:<22}{num(value['mean']):>7}  {interval(value):<13}{signed(change.get('delta')):>8}{flag}")
+    if summary.get("answer_checks"):
+        from ..evaluate.answer_checks import check_lines
+
+        lines += check_lines(summary["answer_checks"])
     latency = summary["latency_ms"]["total"]
     lines.append(f"latency p50 {num(latency['p50'], 0)} ms, p95 {num(latency['p95'], 0)} ms")
     lines.append(f"report: {folder / 'report.html'}")

@@ -64,15 +64,40 @@ class ExpectedSource(_Strict):
         return value or None
 
 
+CLAIM_CHECK = "claim-check"  # the kind of an item that is an applicant's account, checked claim by claim
+
+
+class ExpectedClaim(_Strict):
+    """A claim a trainer expects the check to find in an account, and where the country information speaks to it."""
+
+    text: str = Field(min_length=1)
+    covered: bool = True  # false: the corpus has no information on it ("no indexed country information")
+    expected_sources: tuple[ExpectedSource, ...] = ()
+
+    @model_validator(mode="after")
+    def _covered_needs_sources(self) -> "ExpectedClaim":
+        if self.covered and not self.expected_sources:
+            raise ValueError("expected_sources: required when covered is true")
+        if not self.covered and self.expected_sources:
+            raise ValueError("expected_sources: a claim that is not covered has none")
+        return self
+
+
 class Question(_Strict):
     id: str = Field(min_length=1)
-    question: str = Field(min_length=1)
+    question: str = ""  # required, except in a claim-check item (which has an account instead)
     language: str
     country: str | None = None
     answerable: bool = True
     expected_sources: tuple[ExpectedSource, ...] = ()
     key_points: tuple[str, ...] = ()
     kind: str = "unlabelled"
+    account: str = ""  # kind claim-check: the applicant's account
+    claims: tuple[ExpectedClaim, ...] = ()  # kind claim-check: the claims the trainer expects, at least one
+
+    @property
+    def is_claim_check(self) -> bool:
+        return self.kind == CLAIM_CHECK
 
     @field_validator("id", mode="before")
     @classmethod
@@ -107,6 +132,19 @@ class Question(_Strict):
 
     @model_validator(mode="after")
     def _answerable_needs_sources(self) -> "Question":
+        if self.is_claim_check:
+            if not self.account:
+                raise ValueError("account: required in a claim-check item")
+            if not self.claims:
+                raise ValueError("claims: required in a claim-check item (at least one)")
+            if self.question or self.expected_sources or self.key_points:
+                raise ValueError("question: a claim-check item has an account and claims instead of a question, "
+                                 "expected_sources and key_points")
+            return self
+        if self.account or self.claims:
+            raise ValueError(f"account: only an item of kind {CLAIM_CHECK} has an account and claims")
+        if not self.question:
+            raise ValueError("question: required")
         if self.answerable and not self.expected_sources:
             raise ValueError("expected_sources: required when answerable is true")
         return self
@@ -197,8 +235,12 @@ def dump_question_set(qset: QuestionSet) -> str:
     if not data.get("description"):
         data.pop("description", None)
     for question in data["questions"]:
-        for empty in [key for key in ("expected_sources", "key_points") if not question[key]]:
+        for empty in [key for key in ("question", "expected_sources", "key_points", "account", "claims")
+                      if not question[key]]:
             del question[empty]
+        for claim in question.get("claims", ()):
+            if not claim["expected_sources"]:
+                del claim["expected_sources"]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
 
 
@@ -209,9 +251,10 @@ def _describe(error: dict, data: dict) -> str:
         message = "unknown field"
     elif error["type"] == "missing":
         message = "required"
-    if message.startswith("expected_sources: "):
-        loc.append("expected_sources")
-        message = message.removeprefix("expected_sources: ")
+    named = re.match(r"(expected_sources|account|claims|question): (.*)", message)
+    if named:  # a rule over several fields names the field it is about
+        loc.append(named.group(1))
+        message = named.group(2)
     if len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int):
         loc[:2] = [_question_label(data, loc[1])]
     where = ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in loc).replace(".[", "[")
