@@ -8,10 +8,12 @@ country information found, found but all older than the stale limit, or none ind
 a claim is true or false: quotes cannot show that.
 
 The claims' query vectors and their shortlisted sentences are embedded in one batch each for the whole account
-(a scoring pass that only records what it would embed, then one call to the model, then the real pass).
+(the retriever reads the claims' vectors from a cache put in front of the store's embedder; the sentences come
+from a scoring pass that only records what it would embed, one call to the model, then the real pass).
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,9 +88,17 @@ class AccountChecker:
         checkable = [c for c in claims if not c.personal]
         searched = {id(c): self._search_plan(c, country, since) for c in checkable}
         t1 = time.perf_counter()
-        found = {id(c): self.assistant.search(c.text, searched[id(c)][1], self.settings.top_k) for c in checkable}
+        store = self.assistant.retriever.store
+        with _EMBEDDER_SWAP:  # the claims' query vectors in one batch, read by the retriever from the cache
+            batch = _BatchEmbedder(store.embedder)
+            batch.embed_queries([c.text for c in checkable])
+            store.embedder = batch
+            try:
+                found = {id(c): self.assistant.search(c.text, searched[id(c)][1], self.settings.top_k)
+                         for c in checkable}
+            finally:
+                store.embedder = batch.inner
         t2 = time.perf_counter()
-        batch = _BatchEmbedder(self.assistant.retriever.store.embedder)
         answerer = ExtractiveAnswerer(batch, min_evidence=self.min_evidence, stale_months=self.settings.stale_months,
                                       shortlist=CLAIM_SHORTLIST)
         batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
@@ -172,6 +182,11 @@ def _citations(passages: list[Passage], sentences, chosen: list[int]) -> tuple[C
     return tuple(out)
 
 
+# A check puts its cache in front of the store's embedder while it searches; any other search meanwhile (a chat
+# question) reads through it to the same model, so its results are unchanged. One check at a time swaps.
+_EMBEDDER_SWAP = threading.Lock()
+
+
 class _BatchEmbedder:
     """The model behind one cache: while `recording`, texts are noted and zeros returned; `embed_recorded` then
     embeds every noted text in one call per kind, and later calls are answered from the cache."""
@@ -182,6 +197,9 @@ class _BatchEmbedder:
         self._queries: dict[str, np.ndarray] = {}
         self._passages: dict[str, np.ndarray] = {}
         self._wanted: tuple[dict, dict] = ({}, {})
+
+    def __getattr__(self, name):  # dim, name, count_tokens ...: the model's own
+        return getattr(self.inner, name)
 
     def embed_queries(self, texts):
         return self._get(texts, self._queries, self._wanted[0], self.inner.embed_queries)
