@@ -168,3 +168,43 @@ def test_the_reference_corpus_pdfs_quote_for_quote():
                 missed += not pages.locate(path, unit.page, sentence)
     assert total > 1500
     assert missed / total <= 0.01
+
+
+# The routes: /doc/<id>/page/<n>.jpg (the image) and /doc/<id>/page?n=&u=&q= (the full-page view), over a real
+# HTTP server on loopback, with test_sources' corpus (a Markdown report, the demo PDF, a symlink out of the corpus).
+from test_sources import _get, corpus, doc_server  # noqa: E402,F401  (fixtures)
+
+
+def test_a_page_image_is_served_to_a_logged_in_user_only(doc_server):
+    (port, locked), ids, _ = doc_server
+    pdf = ids["coi/veldoria-coi-2026.pdf"]
+    status, headers, body = _get(port, f"/doc/{pdf}/page/2.jpg")
+    assert status == 200 and headers["content-type"] == "image/jpeg" and body[:3] == b"\xff\xd8\xff"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert _get(locked, f"/doc/{pdf}/page/2.jpg")[0] == 401
+    for path in (f"/doc/{pdf}/page/99.jpg", f"/doc/{pdf}/page/0.jpg", f"/doc/{ids['coi/testland.md']}/page/1.jpg",
+                 "/doc/0000000000000000/page/1.jpg", f"/doc/{pdf}/page/..%2f..%2fetc%2fpasswd.jpg"):
+        assert _get(port, path)[0] in (404, 422), path
+
+
+def test_the_full_page_view_marks_the_quote_and_runs_no_script(doc_server):
+    (port, locked), ids, root = doc_server
+    pdf = ids["coi/veldoria-coi-2026.pdf"]
+    units = load_file(root / "coi" / "veldoria-coi-2026.pdf").units
+    unit = next(i for i, u in enumerate(units) if u.page == 2)
+    start = units[unit].text.index("The Directorate of Internal Order (DIO) is")
+    end = units[unit].text.index(".", start) + 1
+    status, headers, body = _get(port, f"/doc/{pdf}/page?n=2&u={unit}&q={start}-{end}")
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    policy = headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "img-src 'self'" in policy and "script" not in policy
+    assert f'src="/doc/{pdf}/page/2.jpg"' in page and 'id="quote"' in page and page.count('class="hl"') == 1
+    assert f"/doc/{pdf}/file#page=2" in page and "<script" not in page
+    swedish = _get(port, f"/doc/{pdf}/page?n=2&u={unit}&q={start}-{end}&lang=sv")[2].decode()
+    assert "Öppna PDF vid s. 2" in swedish or "s. 2" in swedish
+    unmarked = _get(port, f"/doc/{pdf}/page?n=3&u={unit}&q={start}-{end}")[2].decode()  # not on that page
+    assert 'class="hl"' not in unmarked and "could not be found" in unmarked
+    assert _get(port, f"/doc/{pdf}/page?n=9")[0] == 404
+    assert _get(port, f"/doc/{ids['coi/testland.md']}/page?n=1")[0] == 404
+    assert _get(locked, f"/doc/{pdf}/page?n=2")[0] == 401

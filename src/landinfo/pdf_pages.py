@@ -139,7 +139,7 @@ class PdfPages:
             if any(text is None for text in texts.values()):
                 continue
             pieces = _pieces(needle, texts)
-            if pieces is not None:
+            if pieces is not None and page in pieces:  # a quote wholly on another page is not this page's
                 return [_marks(texts[n], n, spans) for n, spans in sorted(pieces.items())]
         return []
 
