@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from .coverage import default_period
 from .errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
 from .locking import chroma_lock
 from .records import Filters, Passage
@@ -456,6 +457,7 @@ def chunk_metadata(chunk, doc) -> dict:
         "date": meta.date, "date_num": date_number(meta.date), "page": chunk.page if chunk.page else -1,
         "section": chunk.section, "start": chunk.start, "end": chunk.end, "unit_index": chunk.unit_index,
         "url": meta.url, "publisher": meta.publisher, "fictional": bool(meta.fictional),
+        "period": meta.period or default_period(meta.doc_type, meta.date),
         "references": "|" + "|".join(meta.references) + "|" if meta.references else "",
         "duplicates": json.dumps(list(doc.duplicates), ensure_ascii=False),
     }
@@ -475,4 +477,6 @@ def to_passage(chunk_id: str, text: str, meta: dict, score: float) -> Passage:
         end=int(meta.get("end", 0)), doc_id=meta.get("doc_id", ""), url=meta.get("url", ""),
         publisher=meta.get("publisher", ""), fictional=bool(meta.get("fictional", False)),
         duplicates=tuple(json.loads(meta.get("duplicates") or "[]")),
+        # an index built before periods were stored: the default a report that states none gets
+        period=meta.get("period") or default_period(meta.get("doc_type", ""), meta.get("date", "")),
     )

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 
 from landinfo.countries import COUNTRIES, country_mentions, countries_in_slug
+from landinfo.coverage import stated_period
 from landinfo.datafiles import stopwords
 from landinfo.overrides import MetadataOverrides, is_metadata_file, validated_fields
 from landinfo.records import DocMeta, RawDocument
@@ -366,6 +367,7 @@ def detect_meta(raw: RawDocument, source: str) -> DocMeta:
         url=_url(flat, head),
         publisher=_publisher(doc_type, title, head, flat),
         fictional=_fictional(flat, f"{title}\n{head}"),
+        period=stated_period(title, head, _date(raw, flat, title, head)),
     )
     # Fields the file states under DocMeta's own names (front matter `doc_type: coi`) win over guesses;
     # a value that does not validate is ignored here (a sidecar is the place that reports problems).

@@ -52,6 +52,15 @@ class MetaFields(BaseModel):
     url: str | None = None
     publisher: str | None = None
     fictional: bool | None = None
+    period: str | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _years(cls, value):
+        text = str(value).strip()
+        if not re.fullmatch(r"(?:19|20)\d\d(?:-(?:19|20)\d\d)?", text):
+            raise ValueError(f"not a year or a span of years (YYYY or YYYY-YYYY): {text!r}")
+        return text
 
     @field_validator("date", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ class DocMeta:
     url: str = ""
     publisher: str = ""
     fictional: bool = False
+    period: str = ""  # the years it reports on when it says so ("2024", "2015-2016"); see coverage.py
 
     def with_overrides(self, **values) -> "DocMeta":
         return replace(self, **values)
@@ -107,6 +108,7 @@ class Passage:
     publisher: str = ""
     fictional: bool = False
     duplicates: tuple[str, ...] = ()
+    period: str = ""  # the years its document reports on ("2024"); '' for laws and judgments
 
     @property
     def locator(self) -> str:
@@ -119,7 +121,7 @@ class Passage:
             "country": self.country, "language": self.language, "date": self.date, "page": self.page,
             "section": self.section, "text": self.text, "score": round(float(self.score), 6),
             "start": self.start, "end": self.end, "url": self.url, "publisher": self.publisher,
-            "fictional": self.fictional, "duplicates": list(self.duplicates),
+            "fictional": self.fictional, "duplicates": list(self.duplicates), "period": self.period,
         }
 
 
