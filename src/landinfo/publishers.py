@@ -54,6 +54,16 @@ def _publishers() -> dict[str, Publisher]:
     return load()
 
 
+COI_TYPES = ("government", "ngo", "un")  # publishers whose reports are country information
+
+
+@cache
+def all_publishers() -> tuple[tuple[str, Publisher], ...]:
+    """Every name and other name, as written in the file, with its publisher (longest names first)."""
+    pairs = {alias: p for p in _publishers().values() for alias in (p.name, *p.other_names)}
+    return tuple(sorted(pairs.items(), key=lambda pair: (-len(pair[0]), pair[0])))
+
+
 def find(name: str) -> Publisher | None:
     """The publisher of that name or other name (case and spacing ignored); None when the file does not know it."""
     return _publishers().get(_folded(name or "")) if name else None

@@ -12,8 +12,9 @@ import numpy as np
 from .index import country_key, date_number, to_passage, until_number
 from .lexical import LexicalIndex, tokenize
 from .records import Filters, Passage
-from .references import (Reference, article_number, article_of_section, document_is_instrument,
-                         instruments_named, mentions_protocol, parse_references, section_key)
+from .catalog import Catalog
+from .query import Query, parse_query
+from .references import Reference, article_number, article_of_section, document_is_instrument, section_key
 from .settings import Settings
 from .store import Store
 from .tuning import Weights
@@ -40,6 +41,7 @@ class _Table:
     language: np.ndarray = None
     date_num: np.ndarray = None
     lexical: LexicalIndex | None = None  # the BM25 index loaded with this table
+    catalog: Catalog | None = None  # what the table's documents are, by name (answerability checks read it)
     lexical_rows: np.ndarray | None = None  # table row of each BM25 row (-1: none); None when both share rows
 
     @classmethod
@@ -81,6 +83,7 @@ class _Table:
         table.doc_type = np.array([m.get("doc_type", "") for m in table.metas], dtype=object)
         table.language = np.array([m.get("language", "") for m in table.metas], dtype=object)
         table.date_num = np.array([m.get("date_num", 0) for m in table.metas], dtype=np.int64)
+        table.catalog = Catalog.from_metas(table.metas)
         if lexical is not None and lexical.ids != table.ids:
             table.lexical_rows = np.array([table.row.get(cid, -1) for cid in lexical.ids], dtype=np.int64)
         return table
@@ -152,19 +155,36 @@ class Retriever:
                 self._table_generation = generation
             return self._table
 
-    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None,
+    @property
+    def catalog(self) -> Catalog:
+        """What the index holds by name: its decisions, acts, sections, articles and countries."""
+        return self.table.catalog
+
+    def parse(self, question: str) -> Query:
+        """The question read once, against what this index holds."""
+        return parse_query(question, home_country=self.settings.home_country, catalog=self.catalog)
+
+    def passages_of(self, doc_ids: set[str]) -> list[Passage]:
+        """Every chunk of these documents, in document order (a named decision read whole for its holding)."""
+        table = self.table
+        rows = [i for doc in sorted(doc_ids) for i in table.by_doc.get(doc, [])]
+        return [to_passage(table.ids[i], table.texts[i], table.metas[i], 0.0) for i in rows]
+
+    def retrieve(self, query: Query | str, filters: Filters | None = None, k: int | None = None,
                  timings: dict | None = None) -> list[Passage]:
         k = k or self.settings.top_k
         t0 = time.perf_counter()
         table = self.table
         if not table.ids:
             return []
+        if not isinstance(query, Query):
+            query = self.parse(query)
         allowed = table.allowed(filters)
         n = self.settings.candidates
         scores: dict[int, float] = {}
         languages = self._languages(table, filters)
         if self.use_dense:
-            vector = self.store.embedder.embed_queries([query])[0]
+            vector = self.store.embedder.embed_queries([query.text])[0]
             if self.weights.filtered_language_queries:
                 for language, weight in languages:
                     hits = self.store.index.query(vector, n, _with_language(filters, language))
@@ -176,7 +196,7 @@ class Retriever:
                     own = [h for h in hits if language is None or table.language[table.row.get(h[0], 0)] == language]
                     self._fuse(scores, table, own[:n], self.weights.dense * weight)
         if self.use_lexical and table.lexical is not None:
-            tokens = lexical_query(query)
+            tokens = query.lexical_tokens()
             for language, weight in languages:
                 mask = allowed if language is None else _and(allowed, table.language == language)
                 hits = table.lexical.top(tokens, n, table.lexical_mask(mask))
@@ -190,7 +210,7 @@ class Retriever:
         picked = _diversify(ranked, table, k, self.weights.per_document, referenced_docs)
         passages = [to_passage(table.ids[i], table.texts[i], table.metas[i], scores[i]) for i in picked]
         if self.cross_encoder is not None:
-            passages = self.cross_encoder.rerank(query, passages)
+            passages = self.cross_encoder.rerank(query.text, passages)
         if timings is not None:
             timings["retrieve_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         return passages
@@ -220,19 +240,18 @@ class Retriever:
             if i is not None:
                 scores[i] = scores.get(i, 0.0) + weight * self.weights.score_scale * (score - floor) / span
 
-    def _reference_boost(self, query: str, table: _Table, scores: dict[int, float],
+    def _reference_boost(self, query: Query, table: _Table, scores: dict[int, float],
                          allowed: np.ndarray | None) -> set[str]:
         referenced_docs: set[str] = set()
-        refs = parse_references(query)
+        refs = query.references
         if not refs:
             return referenced_docs
         ok = (lambda i: True) if allowed is None else (lambda i: bool(allowed[i]))
         names_document = any(r.kind in ("mig", "case_number", "case_name", "ecthr_application") for r in refs)
         for ref in refs:
             if ref.kind == "article" and not ref.instrument:
-                named = instruments_named(query)
-                if len(named) == 1:
-                    ref = replace(ref, instrument=named[0])
+                if len(query.instruments) == 1:
+                    ref = replace(ref, instrument=query.instruments[0])
             if ref.kind in ("section", "article"):
                 candidates = (table.rows_by_section.get(ref.key, []) if ref.kind == "section"
                               else table.rows_by_article.get(article_number(ref), []))
@@ -243,7 +262,7 @@ class Retriever:
                 if names_document:
                     # "Article 6 ECHR in MIG 2009:30": the question is about the judgment citing it.
                     weight = min(weight, self.weights.reference_document * self.weights.article_in_named_document)
-                protocol = mentions_protocol(query)
+                protocol = query.protocol
                 for i in rows:
                     repeat = ref.kind == "article" and table.article_repeat[i] and not protocol
                     scores[i] = scores.get(i, 0.0) + (weight * self.weights.repeated_article if repeat else weight)
@@ -268,8 +287,8 @@ class Retriever:
                     scores[i] = scores.get(i, 0.0) + bonus
         return referenced_docs
 
-    def _rescore(self, query: str, table: _Table, scores: dict[int, float], filters: Filters | None) -> None:
-        named = _countries_named(query)
+    def _rescore(self, query: Query, table: _Table, scores: dict[int, float], filters: Filters | None) -> None:
+        named = {c.lower() for c in query.subject_countries}
         today = date.today()
         for i in list(scores):
             meta = table.metas[i]
@@ -288,15 +307,8 @@ class Retriever:
 
 
 def lexical_query(query: str) -> list[str]:
-    """BM25 tokens of the query, plus its domain terms in the other language."""
-    from .glossary import detect_language, translate_terms
-
-    language = detect_language(query)
-    tokens = tokenize(query)
-    extra = translate_terms(query, language)
-    if extra:
-        tokens += tokenize(" ".join(extra))
-    return tokens
+    """BM25 tokens of a question's text, plus its domain terms in the other language (`Query.lexical_tokens`)."""
+    return parse_query(query).lexical_tokens()
 
 
 def _with_language(filters: Filters | None, language: str | None) -> Filters | None:
@@ -325,24 +337,6 @@ def _case_name_in(key: str, doc_refs: set[str]) -> bool:
     name = key.replace(" mot sverige", "").replace(" v. sweden", "").strip()
     pattern = re.compile(rf"(?:^|[\s,]){re.escape(name)}(?:\s|$)")
     return bool(name) and any(pattern.search(ref) for ref in doc_refs)
-
-
-def _countries_named(query: str) -> set[str]:
-    from .glossary import translate_terms
-
-    lowered = query.lower()
-    names = {c for c in _COUNTRIES if re.search(rf"\b{re.escape(c)}\b", lowered)}
-    for term in translate_terms(query, "sv"):
-        if term.lower() in _COUNTRIES:
-            names.add(term.lower())
-    return names
-
-
-_COUNTRIES = {
-    "afghanistan", "eritrea", "ethiopia", "iran", "iraq", "nigeria", "russia", "somalia", "syria", "sudan",
-    "south sudan", "palestine", "pakistan", "turkey", "uzbekistan", "zaire", "congo", "bangladesh", "libya",
-    "egypt", "lebanon", "yemen", "kosovo", "serbia", "belarus", "china", "peru", "azerbaijan", "algeria",
-}
 
 
 def _diversify(ranked: list[int], table: _Table, k: int, per_document: int, referenced: set[str]) -> list[int]:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     cross_encoder: str = Field("", description="Path of a sentence-transformers CrossEncoder for reranking; empty = built-in re-scoring.")
     top_k: int = Field(10, description="Passages retrieved for an answer.")
     candidates: int = Field(60, description="Candidates taken from each retriever before fusion and reranking.")
+    home_country: str = Field("Sweden", description="The deciding state (English name): a question naming it asks about its law, not about risks there; the country checks leave it out.")
     stale_months: int = Field(24, description="COI older than this many months is flagged as stale.")
     refusal_threshold: float = Field(0.0, description="Minimum evidence score to answer; below it the answer says the sources do not answer. 0 = calibrated default.")
     llm_provider: str = Field("", description="'' (extractive, offline), 'ollama' or 'openai' (any OpenAI-compatible server).")

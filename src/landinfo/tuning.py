@@ -113,3 +113,33 @@ class Weights:
     repeated_article: float = 0.5
     # 9985dea, hand-set: a named document's other chunks get this share of its best chunk's reference_document.
     other_chunks_of_named_document: float = 0.5
+
+
+# --- Reading the question (query.py, places.py) ------------------------------------------------------------------
+
+# A city named in a question counts as naming its country when that country is in the index, or when the city has
+# at least this many inhabitants (a small town's name is often an ordinary word). 2026-11-30, hand-set.
+PLACE_MIN_POPULATION = 500_000
+# A place name that is an everyday word (wordfreq Zipf frequency at least this, in English or Swedish: "Human",
+# "March", "Split") is not taken for the place, unless the place has PLACE_COMMON_WORD_POPULATION inhabitants
+# ("Moscow" 4.4). A place of an indexed country counts from PLACE_MIN_INDEXED_POPULATION inhabitants.
+# 2026-11-30, hand-set on the questions of evals/dev.yaml (false places: "Human", "Since", "Freedom", "Roya").
+PLACE_COMMON_WORD_ZIPF = 4.0
+PLACE_COMMON_WORD_POPULATION = 5_000_000
+PLACE_MIN_INDEXED_POPULATION = 50_000
+
+# --- Choosing the sentences (answer.py) ---------------------------------------------------------------------------
+
+# A sentence that gives what the question asks for (a figure for "how many", a date for "when"). 2026-11-30, set on
+# evals/dev.yaml (see the closing note of issue #12).
+ASKED_FOR_BONUS = 0.03
+# At least this many sentences are quoted when the second scores within SECOND_WINDOW of the best.
+MIN_SENTENCES = 2
+SECOND_WINDOW = 0.10
+# Maximal marginal relevance: a candidate's score minus REDUNDANCY times its cosine with the closest chosen sentence.
+REDUNDANCY = 0.1
+# A sentence stating what a court decided (data/holding-phrases.txt), when the question names the decision.
+# 2026-11-30, set on evals/dev.yaml's false-premise questions.
+HOLDING_PHRASE_BONUS = 0.3
+# Sentences quoted on a premise: the named decision's holding, or what the sources say about the premise clause.
+PREMISE_SENTENCES = 2

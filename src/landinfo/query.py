@@ -1,0 +1,168 @@
+"""A question read once: its language, the references, countries, places and years it names, whether it asks for a
+figure or a date, the premise it asserts, and its glossary terms in the other language. Retrieval, the answerers
+and the UI read this object; none of them parses the question's text again."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import tuning
+from .references import Reference, instruments_named, mentions_protocol, parse_references
+
+_ASKS_FIGURE = re.compile(r"\b(how many|how much|number of|what percentage|what share|what proportion|hur många|"
+                          r"hur mycket|antal(?:et)?|hur stor andel|vilket belopp|vilken andel|hur stort)\b", re.I)
+_ASKS_DATE = re.compile(r"\b(when|what date|which date|what year|which year|since when|när|vilket datum|vilket år|"
+                        r"sedan när)\b", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_YEAR_SPAN = re.compile(r"\b((?:1[89]|20)\d\d)\s*(?:[-–—]|till|to|and|och)\s*((?:1[89]|20)\d\d)\b")
+# "Regulation (EU) 2024/1347", "604/2013", "MIG 2009:30", "(2005:716)": a year inside a number names an act
+_NUMBERED_ACT = re.compile(r"\b\d{1,4}\s*[/:]\s*\d{1,4}\b")
+# "Why did the court grant X?", "Varför beviljades ...": the rest of the question is what it takes for granted
+_WHY = re.compile(r"^\s*(?:(?:in|i|enligt|according to)\s+[^,?]{1,80},\s*)?(?:why|varför|how come|hur kommer det sig att)"
+                  r"\s+(?P<clause>[^?]+)", re.I)
+# "Since X, ...", "Eftersom X, ...", "Given that X, ..."
+_SINCE = re.compile(r"^\s*(?:since|as|given that|considering that|eftersom|då|med tanke på att|i och med att)\s+"
+                    r"(?P<clause>[^,?]{8,}?)\s*(?:,|\s[-–—]\s)", re.I)
+# "Utlänningslagen tillåter ... – vilka villkor gäller?", "Nigeria verkställer ju dödsdomar – hur många ...?"
+_STATEMENT_THEN_QUESTION = re.compile(r"^\s*(?P<clause>[^?]{12,}?)\s+[-–—]\s+(?P<question>[^?]+\?)\s*$")
+_QUESTION_WORD = re.compile(r"^\s*(?:vad|vilk\w*|hur|när|var|varför|vem|kan|får|är|what|which|how|when|where|why|who|"
+                            r"can|is|are|does|do)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    language: str  # "sv" | "en"
+    references: tuple[Reference, ...] = ()
+    countries: tuple[str, ...] = ()  # the countries the question names, English names, first mention first
+    places: tuple = ()  # places.Place: the cities it names, with their countries
+    years: tuple[int, ...] = ()
+    asks_figure: bool = False
+    asks_date: bool = False
+    premise: str = ""  # the clause a "why ..." / "since ..." question takes for granted
+    premise_kind: str = ""  # "why" | "since" | "statement" | ""
+    expansions: tuple[str, ...] = ()  # the question's glossary terms in the other language
+    home_country: str = ""  # the deciding state (settings.home_country): its law is asked about, not its risks
+    decisions: tuple[str, ...] = field(default=())  # decisions named by party name, as the index's references
+    publishers: tuple[str, ...] = ()  # publishers of country information it names ("UD" -> Utrikesdepartementet)
+    instruments: tuple[str, ...] = ()  # treaties and regulations named anywhere in it ("echr", "dublin")
+    protocol: bool = False  # it asks about a protocol ("Article 3 of Protocol No. 6"), not the convention itself
+
+    @property
+    def subject_countries(self) -> tuple[str, ...]:
+        """The countries asked about: named, or named through a city, the deciding state left out."""
+        named = [*self.countries, *(p.country for p in self.places)]
+        return tuple(dict.fromkeys(c for c in named if c != self.home_country))
+
+    @property
+    def named_decisions(self) -> tuple[str, ...]:
+        """Every decision the question names: by number ("MIG 2009:30", "UM 7867-08", "48321/17") or party name."""
+        keys = [r.key for r in self.references if r.kind in ("mig", "case_number", "case_name", "ecthr_application")]
+        return tuple(dict.fromkeys([*keys, *self.decisions]))
+
+    def lexical_tokens(self) -> list[str]:
+        """BM25 tokens of the question, plus its domain terms in the other language."""
+        from .lexical import tokenize
+
+        tokens = tokenize(self.text)
+        if self.expansions:
+            tokens += tokenize(" ".join(self.expansions))
+        return tokens
+
+    def to_json(self) -> dict:
+        return {
+            "language": self.language,
+            "references": [{"kind": r.kind, "key": r.key, "text": r.text, "instrument": r.instrument}
+                           for r in self.references],
+            "decisions": list(self.named_decisions),
+            "countries": list(self.countries), "places": [p.to_json() for p in self.places],
+            "subject_countries": list(self.subject_countries), "years": list(self.years),
+            "asks_figure": self.asks_figure, "asks_date": self.asks_date,
+            "premise": self.premise or None, "premise_kind": self.premise_kind or None,
+            "publishers": list(self.publishers), "expansions": list(self.expansions),
+        }
+
+
+def parse_query(text: str, language: str = "", home_country: str = "Sweden", catalog=None) -> Query:
+    """Read a question once. `catalog` (the index's `Catalog`) lets a city count when its country is indexed and
+    finds decisions named only by a party's name ("why did CAT accept Agiza's expulsion ..."); without it, only
+    large cities count and decisions are found by their numbers and "X v. Sweden" names."""
+    from .countries import countries_in
+    from .glossary import detect_language, translate_terms
+    from .places import places_in
+
+    language = language or detect_language(text)
+    countries = countries_in(text)
+    indexed = set(catalog.countries) if catalog is not None else set()
+    decisions = tuple(catalog.decisions_named(text)) if catalog is not None else ()
+    places = tuple(p for p in places_in(text)
+                   if p.country not in countries and p.country != home_country
+                   and (p.population >= tuning.PLACE_MIN_POPULATION
+                        or (p.country in indexed and p.population >= tuning.PLACE_MIN_INDEXED_POPULATION))
+                   and not _inside_country_name(p, text, countries) and not _party_of(p, text, catalog))
+    premise, kind = premise_clause(text)
+    return Query(
+        text=text, language=language, references=tuple(parse_references(text)), countries=countries,
+        places=places, years=years_in(text), asks_figure=bool(_ASKS_FIGURE.search(text)),
+        asks_date=bool(_ASKS_DATE.search(text)), premise=premise, premise_kind=kind,
+        expansions=tuple(translate_terms(text, language)), home_country=home_country,
+        decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
+        publishers=publishers_named(text),
+    )
+
+
+def publishers_named(text: str) -> tuple[str, ...]:
+    """Publishers of country information the text names by a name data/publishers.tsv gives ("UD", "US Department
+    of State"): an abbreviation in capitals only as written, other names in any case."""
+    from .publishers import COI_TYPES, all_publishers
+
+    found = []
+    for alias, publisher in all_publishers():  # longest first; a name inside a longer one is not read again
+        if publisher.source_type not in COI_TYPES:
+            continue
+        pattern = re.compile(rf"(?<![\w]){re.escape(alias)}(?![\w])", 0 if alias.isupper() else re.I)
+        text, hits = pattern.subn(" " * len(alias), text)
+        if hits:
+            found.append(publisher.name)
+    return tuple(dict.fromkeys(found))
+
+
+def years_in(text: str) -> tuple[int, ...]:
+    """The years a text names ("2024", "2015–2016" -> 2015, 2016), leaving out numbers of acts and cases."""
+    cleaned = _NUMBERED_ACT.sub(" ", text)
+    years = {int(y) for y in _YEAR.findall(cleaned)}
+    for m in _YEAR_SPAN.finditer(cleaned):
+        first, last = int(m.group(1)), int(m.group(2))
+        if 0 < last - first <= 20:
+            years.update(range(first, last + 1))
+    return tuple(sorted(years))
+
+
+def premise_clause(text: str) -> tuple[str, str]:
+    """What the question takes for granted, and how it says so: "why" (Why did the court grant X?), "since"
+    (Since X, ...?), "statement" (X – what ...?); ("", "") when it asserts nothing."""
+    m = _WHY.match(text)
+    if m:
+        return m.group("clause").strip(), "why"
+    m = _SINCE.match(text)
+    if m:
+        return m.group("clause").strip(), "since"
+    m = _STATEMENT_THEN_QUESTION.match(text)
+    if m and _QUESTION_WORD.match(m.group("question")) and not _QUESTION_WORD.match(m.group("clause")):
+        return m.group("clause").strip(), "statement"
+    return "", ""
+
+
+def _party_of(place, text: str, catalog) -> bool:
+    """"Paez v. Sweden": a party's name is not a place, when the index holds a decision of that name."""
+    from .references import parse_references as refs
+
+    names = [r.key for r in refs(text) if r.kind == "case_name"]
+    if catalog is not None:
+        names += [n for n in catalog.names.values() if place.name in n]
+    return any(re.search(rf"(?<![\w.]){re.escape(place.name)}(?![\w])", n) for n in names)
+
+
+def _inside_country_name(place, text: str, countries: tuple[str, ...]) -> bool:
+    """"South Sudan" is not the city "Sudan"... a place written inside a country's name is that country."""
+    return any(place.name in c for c in countries)
