@@ -9,6 +9,7 @@ import numpy as np
 
 from . import datafiles, tuning
 from .lexical import tokenize
+from .query import Query
 from .records import Filters, Passage, locator
 from .sentences import split_sentences
 
@@ -55,6 +56,25 @@ class Draft:
     warnings: tuple[str, ...] = ()
     evidence: float = 0.0
     mode: str = "extractive"  # "llm" when a language model wrote it
+    refusal_reason: str = ""  # the check that failed (answerability.REASONS); '' when answered
+    refusal_detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Premise:
+    """What the sources say about what a question takes for granted: the named decision's holding ("held"), or the
+    passages found for its premise clause."""
+
+    clause: str
+    kind: str  # "why" | "since" | "statement" | "decision"
+    heading: str
+    text: str  # the heading and the quotes, as the answer's text shows them
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"clause": self.clause, "kind": self.kind, "heading": self.heading,
+                "citations": [c.to_json() for c in self.citations]}
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,10 @@ class Answer:
     filters: Filters | None = None
     mode: str = "extractive"
     evidence: float = 0.0  # how well the best sentence matches the question; below the threshold -> refused
+    refusal_reason: str = ""  # the check that failed: missing_reference, missing_country, ... (answerability)
+    refusal_detail: dict = field(default_factory=dict)
+    query: object = None  # the parsed question (query.Query)
+    premise: Premise | None = None
 
     def to_json(self) -> dict:
         return {
@@ -78,6 +102,9 @@ class Answer:
             "warnings": list(self.warnings), "timings": self.timings, "mode": self.mode,
             "evidence": round(float(self.evidence), 4),
             "filters": self.filters.to_json() if self.filters else None,
+            "refusal_reason": self.refusal_reason or None, "refusal_detail": self.refusal_detail or None,
+            "query": self.query.to_json() if self.query is not None else None,
+            "premise": self.premise.to_json() if self.premise is not None else None,
         }
 
 
@@ -116,7 +143,11 @@ def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTE
 
 
 class ExtractiveAnswerer:
-    """Picks the sentences of the retrieved passages that answer the question, and cites each."""
+    """Picks the sentences of the retrieved passages that answer the question, and cites each.
+
+    Before quoting, the explicit checks of `answerability` run in order (a named reference the index lacks, a
+    country no passage concerns, a year no passage reports on); then sentences are scored against the `Query`,
+    chosen for relevance and variety (MMR), and a question for a figure or date must get one in its quotes."""
 
     def __init__(self, embedder, max_sentences: int = tuning.MAX_SENTENCES, min_evidence: float = tuning.MIN_EVIDENCE,
                  stale_months: int = 24, shortlist: int = tuning.SHORTLIST):
@@ -126,114 +157,190 @@ class ExtractiveAnswerer:
         self.min_evidence = min_evidence
         self.stale_months = stale_months
 
-    def score(self, question: str, passages: list[Passage], language: str = "") -> tuple[list[Sentence], np.ndarray]:
+    def score(self, query: Query | str, passages: list[Passage], language: str = "") -> tuple[list[Sentence], np.ndarray]:
+        sentences, score, _ = self._scored(as_query(query, language), passages)
+        return sentences, score
+
+    def _scored(self, query: Query, passages: list[Passage], holding_bonus: float = 0.0
+                ) -> tuple[list[Sentence], np.ndarray, dict]:
+        """Every quotable sentence, its score against the question (-1: not scored, or from a passage on another
+        country), and the embeddings of the scored ones. `holding_bonus`: added to a sentence that states what a
+        court decided (data/holding-phrases.txt)."""
+        from .answerability import gives_date, gives_figure, quotable
+
         sentences = candidate_sentences(passages)
         if not sentences:
-            return [], np.zeros(0)
-        from .retrieve import lexical_query
-
-        q_tokens = set(lexical_query(question))
+            return [], np.zeros(0), {}
+        allowed = np.array([quotable(passages[s.passage_index], query) for s in sentences], dtype=bool)
+        decided = holding_bonus * np.array([states_holding(s.text) for s in sentences], dtype=float)
+        q_tokens = set(query.lexical_tokens())
         overlap = np.array([_overlap(q_tokens, s.text) for s in sentences])
         prior = np.array([1.0 / (1.0 + tuning.RANK_DECAY * s.passage_index) for s in sentences])
         holding = np.array([s.text.startswith(("Rubrik:", "Domslut")) for s in sentences], dtype=float)
         # "What does Article 3 of the ECHR say?": the article itself is the answer, whatever else matches the words
-        named = referenced_passages(question, passages)
+        named = referenced_passages(query, passages)
         in_named = np.array([s.passage_index in named for s in sentences], dtype=float)
         # ... and it says what it says first: within the named passage, earlier sentences count more
         opening = in_named * np.array([1.0 / (1 + k) for k in _order_in_passage(sentences)])
-        shortlist = np.argsort(-(overlap + tuning.SHORTLIST_PRIOR * prior + in_named))[:self.shortlist]
-        q_vec = self.embedder.embed_queries([question])[0]
+        asked = np.zeros(len(sentences))
+        if query.asks_figure:
+            asked = np.array([gives_figure(s.text) for s in sentences], dtype=float)
+        elif query.asks_date:
+            asked = np.array([gives_date(s.text) for s in sentences], dtype=float)
+        cheap = np.where(allowed, overlap + tuning.SHORTLIST_PRIOR * prior + in_named + decided, -np.inf)
+        shortlist = [i for i in np.argsort(-cheap)[:self.shortlist] if allowed[i]]
+        if not shortlist:
+            return sentences, np.full(len(sentences), -1.0), {}
+        q_vec = self.embedder.embed_queries([query.text])[0]
         s_vecs = self.embedder.embed_passages([sentences[i].text for i in shortlist])
         sims = np.full(len(sentences), -1.0)
         sims[shortlist] = s_vecs @ q_vec
         # The model scores a translation lower than a same-language paraphrase; even that out.
-        other_language = np.array([bool(language) and passages[s.passage_index].language not in ("", language)
-                                   for s in sentences])
+        other_language = np.array([passages[s.passage_index].language not in ("", query.language) for s in sentences])
         score = np.where(sims > -1, sims + tuning.OVERLAP_WEIGHT * overlap + tuning.PRIOR_WEIGHT * prior
                          + tuning.HOLDING_BONUS * holding + tuning.CROSS_LINGUAL_OFFSET * other_language
-                         + tuning.NAMED_PASSAGE_BONUS * in_named + tuning.OPENING_BONUS * opening, -1.0)
-        return sentences, score
+                         + tuning.NAMED_PASSAGE_BONUS * in_named + tuning.OPENING_BONUS * opening
+                         + tuning.ASKED_FOR_BONUS * asked + decided, -1.0)
+        return sentences, score, dict(zip(shortlist, s_vecs))
 
-    def answer(self, question: str, language: str, passages: list[Passage]) -> Draft:
-        """The quotes that answer the question with their citations, or a refusal saying why."""
-        frame = FRAME.get(language, FRAME["en"])
-        sentences, score = self.score(question, passages, language)
+    def answer(self, query: Query | str, language: str = "", passages: list[Passage] | None = None,
+               catalog=None, first_marker: int = 1) -> Draft:
+        """The quotes that answer the question with their citations, or a refusal saying which check failed."""
+        from . import answerability as checks
+
+        query, passages = as_query(query, language), list(passages or [])
+        frame = FRAME.get(query.language, FRAME["en"])
+        refusal = (checks.missing_reference(query, catalog) or checks.missing_country(query, passages)
+                   or checks.missing_source(query, passages) or checks.missing_period(query, passages))
+        if refusal:
+            return self._refuse(frame, refusal)
+        sentences, score, vectors = self._scored(query, passages)
         best = float(score.max()) if len(score) else 0.0
         threshold = self.min_evidence
-        if names_a_retrieved_document(question, passages):
+        if names_a_retrieved_document(query, passages):
             # "What was the outcome of UM 9901-24?": the document is there; its best sentences answer.
             threshold -= tuning.NAMED_DOCUMENT_EVIDENCE_DISCOUNT
-        if not sentences or best < threshold:
-            return Draft(frame["refusal"], refused=True, evidence=best)
-        top = [sentences[i].text for i in np.argsort(-score)[:tuning.UNMET_TOP]
-               if score[i] >= best - tuning.UNMET_WINDOW]
-        unmet = unmet_requirement(question, passages, top)
-        if unmet:
-            return Draft(frame["refusal"] + " " + frame[unmet], refused=True, evidence=best)
-        order = np.argsort(-score)
-        chosen: list[int] = []
-        for i in order:
-            if score[i] < max(threshold, best - tuning.ANSWER_WINDOW) or len(chosen) >= self.max_sentences:
-                break
-            if any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
+        refusal = checks.weak_evidence(best if sentences else -1.0, threshold)
+        if refusal:
+            return self._refuse(frame, refusal, best)
+        chosen = self.choose(sentences, score, vectors, threshold)
+        refusal = checks.missing_figure(query, [sentences[i].text for i in chosen])
+        if refusal:
+            return self._refuse(frame, refusal, best)
+        return compose(frame, passages, sentences, chosen, best, self.stale_months, first_marker)
+
+    def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float) -> list[int]:
+        """The best sentence, then (maximal marginal relevance) the next ones that score well and say something
+        the chosen ones do not, down to `tuning.ANSWER_WINDOW` under the best; at least `tuning.MIN_SENTENCES`
+        when sentences within `tuning.SECOND_WINDOW` exist."""
+        order = [int(i) for i in np.argsort(-score) if score[i] > -1]
+        if not order:
+            return []
+        best = score[order[0]]
+        chosen = [order[0]]
+        pool = [i for i in order[1:] if score[i] >= min(best - tuning.ANSWER_WINDOW, threshold)
+                or (len(chosen) < tuning.MIN_SENTENCES and score[i] >= best - tuning.SECOND_WINDOW)]
+        while pool and len(chosen) < self.max_sentences:
+            def value(i: int) -> float:
+                similar = max((float(vectors[i] @ vectors[j]) for j in chosen if i in vectors and j in vectors),
+                              default=0.0)
+                return score[i] - tuning.REDUNDANCY * similar
+            pick = max(pool, key=value)
+            pool.remove(pick)
+            within = score[pick] >= max(threshold, best - tuning.ANSWER_WINDOW) \
+                or (len(chosen) < tuning.MIN_SENTENCES and score[pick] >= best - tuning.SECOND_WINDOW)
+            if not within:
                 continue
-            chosen.append(int(i))
-        return self._compose(frame, passages, sentences, chosen, best)
+            if any(_near_duplicate(sentences[pick].text, sentences[j].text) for j in chosen):
+                continue
+            chosen.append(pick)
+        return chosen
 
-    def _compose(self, frame, passages, sentences, chosen, evidence: float) -> Draft:
-        by_passage: dict[int, list[int]] = {}
-        for i in chosen:
-            by_passage.setdefault(sentences[i].passage_index, []).append(i)
-        order = sorted(by_passage, key=lambda pi: _source_order(passages[pi], min(by_passage[pi])))
-        lines, citations = [frame["intro"]], []
-        for marker, pi in enumerate(order, start=1):
-            passage = passages[pi]
-            picked = sorted(by_passage[pi], key=lambda i: sentences[i].start)
-            quotes = [sentences[i] for i in picked]
-            head = _label(passage)
-            lines.append(f"- {head}: " + " ".join(f"\u201c{s.text}\u201d [{marker}]" for s in quotes))
-            for s in quotes:
-                citations.append(Citation(
-                    marker=marker, passage_id=passage.id, source=passage.source, title=passage.title,
-                    date=passage.date, page=passage.page, section=passage.section, quote=s.text,
-                    start=passage.start + s.start, end=passage.start + s.end, doc_type=passage.doc_type,
-                    publisher=passage.publisher, url=passage.url))
-        warnings = currency_warnings(frame, [passages[pi] for pi in order], self.stale_months)
-        if any(passages[pi].fictional for pi in order):
-            warnings.append(frame["fictional"])
-        return Draft("\n".join(lines), tuple(citations), warnings=tuple(warnings), evidence=evidence)
+    def quote(self, query: Query, passages: list[Passage], sentences: int = 2, first_marker: int = 1,
+              heading: str = "", holding: bool = False) -> Draft:
+        """The `sentences` best sentences on the query, whatever their score (for a premise or a claim: the
+        officer sees the evidence, the code claims nothing about it). `holding`: prefer the sentences in which a
+        court states what it decided (a named decision's holding)."""
+        found, score, vectors = self._scored(query, passages, tuning.HOLDING_PHRASE_BONUS if holding else 0.0)
+        if not found or score.max() <= -1:
+            return Draft("", refused=True)
+        saved, self.max_sentences = self.max_sentences, sentences
+        try:
+            chosen = self.choose(found, score, vectors, threshold=float(score.max()) - tuning.SECOND_WINDOW)
+        finally:
+            self.max_sentences = saved
+        frame = FRAME.get(query.language, FRAME["en"])
+        return compose(frame, passages, found, chosen, float(score.max()), self.stale_months, first_marker,
+                       intro=heading)
 
-
-_ASKS_NUMBER = re.compile(r"\b(how many|how much|number of|what percentage|hur många|hur mycket|antal(?:et)?|"
-                          r"hur stor andel|vilket belopp)\b", re.I)
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-# "Regulation (EU) 2024/1347", "604/2013", "MIG 2009:30", "(2005:716)": a year inside a number names an act
-_NUMBERED_ACT = re.compile(r"\b\d{1,4}\s*[/:]\s*\d{1,4}\b")
-_DIGIT = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
-                    r"millions?|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tiotals|hundra|hundratals|tusen|tusentals|"
-                    r"miljon(?:er)?)\b", re.I)
-_MONTHS = (r"jan\w*|feb\w*|mar\w*|apr\w*|ma[jy]|jun\w*|jul\w*|aug\w*|sep\w*|o[ck]t\w*|nov\w*|dec\w*")
-_NOT_A_FIGURE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|"
-                           rf"\b(?:1[89]|20)\d\d\b|\b\d+\s*(?:kap\.|§)|\b(?:article|artikel|art\.)\s*\d+", re.I)
+    def _refuse(self, frame: dict, refusal, evidence: float = 0.0) -> Draft:
+        detail = dict(refusal.detail)
+        values = {"reference": detail.get("reference", ""), "country": detail.get("country", ""),
+                  "publisher": detail.get("publisher", ""),
+                  "years": ", ".join(str(y) for y in detail.get("years", []))}
+        reason = frame[refusal.reason].format(**values)
+        return Draft(frame["refusal"] + " " + reason, refused=True, evidence=evidence,
+                     refusal_reason=refusal.reason, refusal_detail=detail)
 
 
-def names_a_retrieved_document(question: str, passages: list[Passage]) -> bool:
+def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], chosen: list[int], evidence: float,
+            stale_months: int, first_marker: int = 1, intro: str = "") -> Draft:
+    """The chosen sentences as quotes, grouped by passage: a precedent's and a law's first, then country
+    information newest first; one marker a passage."""
+    by_passage: dict[int, list[int]] = {}
+    for i in chosen:
+        by_passage.setdefault(sentences[i].passage_index, []).append(i)
+    order = sorted(by_passage, key=lambda pi: _source_order(passages[pi], min(by_passage[pi])))
+    lines, citations = [intro or frame["intro"]], []
+    for marker, pi in enumerate(order, start=first_marker):
+        passage = passages[pi]
+        picked = sorted(by_passage[pi], key=lambda i: sentences[i].start)
+        quotes = [sentences[i] for i in picked]
+        head = _label(passage)
+        lines.append(f"- {head}: " + " ".join(f"\u201c{s.text}\u201d [{marker}]" for s in quotes))
+        for s in quotes:
+            citations.append(Citation(
+                marker=marker, passage_id=passage.id, source=passage.source, title=passage.title,
+                date=passage.date, page=passage.page, section=passage.section, quote=s.text,
+                start=passage.start + s.start, end=passage.start + s.end, doc_type=passage.doc_type,
+                publisher=passage.publisher, url=passage.url))
+    warnings = currency_warnings(frame, [passages[pi] for pi in order], stale_months)
+    if any(passages[pi].fictional for pi in order):
+        warnings.append(frame["fictional"])
+    return Draft("\n".join(lines), tuple(citations), warnings=tuple(warnings), evidence=evidence)
+
+
+_HOLDING = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in datafiles.holding_phrases()) + r")(?!\w)", re.I)
+
+
+def states_holding(sentence: str) -> bool:
+    """The sentence states what a court or committee decided ("Kommittén drog slutsatsen att ...")."""
+    return bool(_HOLDING.search(sentence))
+
+
+def as_query(query: Query | str, language: str = "") -> Query:
+    """A `Query` as it is, or a question's text parsed (callers that hold only the text: tests, the claim check)."""
+    if isinstance(query, Query):
+        return query
+    from .query import parse_query
+
+    return parse_query(query, language)
+
+
+def names_a_retrieved_document(query: Query, passages: list[Passage]) -> bool:
     """The question names a decision, or an article or section, that is among the first passages found."""
-    from .references import parse_references
-
-    keys = [r.key.lower() for r in parse_references(question)
-            if r.kind in ("mig", "case_number", "case_name", "ecthr_application")]
+    keys = [key.lower() for key in query.named_decisions]
     head = " ".join((p.title + " " + p.text[:300]).lower() for p in passages[:3])
-    return any(key in head for key in keys) or bool(referenced_passages(question, passages) & {0, 1, 2})
+    return any(key in head for key in keys) or bool(referenced_passages(query, passages) & {0, 1, 2})
 
 
-def referenced_passages(question: str, passages: list[Passage]) -> set[int]:
+def referenced_passages(query: Query, passages: list[Passage]) -> set[int]:
     """Indexes of the passages that are the article or section the question names ("Article 3 of the ECHR",
     "4 kap. 1 § utlänningslagen")."""
-    from .references import article_number, article_of_section, parse_references, section_key
+    from .references import article_number, article_of_section, section_key
 
     found: set[int] = set()
-    for ref in parse_references(question):
+    for ref in query.references:
         if ref.kind == "section":
             matches = [i for i, p in enumerate(passages) if p.section and section_key(p.section) == ref.key]
         elif ref.kind == "article":
@@ -248,26 +355,15 @@ def referenced_passages(question: str, passages: list[Passage]) -> set[int]:
     return found
 
 
-def unmet_requirement(question: str, passages: list[Passage], best_sentences: list[str]) -> str:
-    """Why the evidence cannot answer even if it is on topic: '' when nothing is missing.
+def unmet_requirement(question: Query | str, passages: list[Passage], best_sentences: list[str]) -> str:
+    """The first failed check of a question against passages and its best sentences ('' when none): the
+    country, period and figure checks of `answerability`, for callers outside the answerer."""
+    from . import answerability as checks
 
-    A question about a country that no retrieved passage concerns, a question for a number that no
-    well-matching sentence gives, or for a year that no passage mentions, is not answered by guessing.
-    """
-    from .countries import countries_in
-
-    named = [c for c in countries_in(question) if c != "Sweden"]
-    if named:
-        covered = " ".join(p.country + " " + p.text + " " + p.title for p in passages)
-        if not any(c.lower() in covered.lower() or set(countries_in(covered)) & {c} for c in named):
-            return "missing_country"
-    evidence = " ".join(best_sentences)
-    if _ASKS_NUMBER.search(question) and not _DIGIT.search(_NOT_A_FIGURE.sub(" ", evidence)):
-        return "missing_number"
-    years = set(_YEAR.findall(_NUMBERED_ACT.sub(" ", question)))
-    if years and not any(y in p.text for p in passages for y in years):
-        return "missing_year"
-    return ""
+    query = as_query(question)
+    refusal = (checks.missing_country(query, passages) or checks.missing_period(query, passages)
+               or checks.missing_figure(query, best_sentences))
+    return refusal.reason if refusal else ""
 
 
 def currency_warnings(frame: dict, cited: list[Passage], stale_months: int, today: date | None = None) -> list[str]:

@@ -5,8 +5,9 @@ import threading
 import time
 from dataclasses import replace
 
-from . import tuning
-from .answer import FRAME, Answer, Citation, Draft, ExtractiveAnswerer
+from . import answerability, tuning
+from .answer import FRAME, Answer, Citation, Draft, ExtractiveAnswerer, Premise
+from .query import Query
 from .records import Filters, Passage
 from .retrieve import Retriever
 from .settings import Settings
@@ -18,44 +19,102 @@ class Assistant:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
         # tuning.MIN_EVIDENCE is calibrated; similarity alone cannot tell on-topic unanswerable questions apart, so
-        # the answerer also checks what the question asks for (answer.unmet_requirement).
+        # the answerer first runs the explicit checks of `answerability` on the parsed question.
         threshold = settings.refusal_threshold or tuning.MIN_EVIDENCE
         self.extractive = ExtractiveAnswerer(self.retriever.store.embedder, min_evidence=threshold,
                                              stale_months=settings.stale_months)
         self._llm = llm
         self._llm_lock = threading.Lock()
+        from .places import warm
+
+        warm()  # the place table (about 2 s): now, not in the first question
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(query, filters, k)
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
-        from .glossary import detect_language
-
         t0 = time.perf_counter()
         timings: dict = {}
-        language = detect_language(question)
-        passages = self.retriever.retrieve(question, filters, k or self.settings.top_k, timings)
+        query = self.retriever.parse(question)
+        passages = self.retriever.retrieve(query, filters, k or self.settings.top_k, timings)
         t1 = time.perf_counter()
-        draft = self.extractive.answer(question, language, passages[:tuning.ANSWER_PASSAGES])
-        if (self.settings.llm_provider or self._llm is not None) and not draft.refused:
-            written = self._llm_answer(question, language, passages[:tuning.ANSWER_PASSAGES])
+        use_llm = bool(self.settings.llm_provider or self._llm is not None)
+        # what the question takes for granted comes first; a language model numbers its own markers from 1, so
+        # there the premise follows the answer
+        premise = None if use_llm else self.premise(query, filters)
+        first = 1 + len({c.marker for c in premise.citations}) if premise else 1
+        draft = self.extractive.answer(query, passages=passages[:tuning.ANSWER_PASSAGES],
+                                       catalog=self.retriever.catalog, first_marker=first)
+        if use_llm and not draft.refused:
+            written = self._llm_answer(query, passages[:tuning.ANSWER_PASSAGES])
             if written is not None:  # the model's words, the quoted answer's evidence
-                draft = replace(written, warnings=written.warnings + draft.warnings, evidence=draft.evidence)
+                draft = replace(written, warnings=written.warnings + draft.warnings, evidence=draft.evidence,
+                                refusal_reason=draft.refusal_reason)
             else:
-                draft = replace(draft, warnings=(FRAME.get(language, FRAME["en"])["llm_fallback"],) + draft.warnings)
+                draft = replace(draft, warnings=(FRAME.get(query.language, FRAME["en"])["llm_fallback"],)
+                                + draft.warnings)
+        if use_llm:
+            premise = self.premise(query, filters, first_marker=1 + max((c.marker for c in draft.citations),
+                                                                        default=0))
+        text, citations, shown = draft.text, draft.citations, list(passages)
+        if premise is not None:
+            text = f"{draft.text}\n\n{premise.text}" if use_llm else f"{premise.text}\n\n{draft.text}"
+            citations = premise.citations + citations
+            known = {p.id for p in shown}
+            shown += [p for p in premise.passages if p.id not in known]
         timings["answer_ms"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        return Answer(question=question, language=language, text=draft.text, refused=draft.refused,
-                      citations=draft.citations, passages=tuple(passages), warnings=draft.warnings,
-                      timings=timings, filters=filters, mode=draft.mode, evidence=draft.evidence)
+        return Answer(question=question, language=query.language, text=text, refused=draft.refused,
+                      citations=citations, passages=tuple(shown), warnings=draft.warnings,
+                      timings=timings, filters=filters, mode=draft.mode, evidence=draft.evidence,
+                      refusal_reason=draft.refusal_reason, refusal_detail=draft.refusal_detail, query=query,
+                      premise=premise)
 
-    def _llm_answer(self, question: str, language: str, passages: list[Passage]) -> Draft | None:
+    def premise(self, query: Query, filters: Filters | None = None, first_marker: int = 1) -> Premise | None:
+        """What the sources say about what the question takes for granted: the holding of a decision it names
+        (read from the whole decision), else the passages found for its premise clause; None when it takes
+        nothing for granted or nothing was found. The code does not judge the premise: the officer reads."""
+        frame = FRAME.get(query.language, FRAME["en"])
+        catalog = self.retriever.catalog
+        if not query.premise:
+            return None  # "What did the court hold in X?" is answered by the answer itself, holding first
+        docs: set[str] = set()
+        for ref in query.references:
+            if ref.kind in ("mig", "case_number", "case_name", "ecthr_application"):
+                docs |= catalog.documents_of(ref)
+        for name in query.decisions:
+            docs |= catalog.documents_of(name)
+        if docs:
+            clause = self.retriever.parse(query.premise or query.text)
+            passages = self.retriever.passages_of(docs)
+            draft = self.extractive.quote(clause, passages, tuning.PREMISE_SENTENCES, first_marker,
+                                          heading=frame["held"] + ":", holding=True)
+            if draft.citations:
+                return Premise(query.premise, "decision", frame["held"], draft.text, draft.citations,
+                               _cited(draft, passages))
+        clause = self.retriever.parse(query.premise)
+        passages = self.retriever.retrieve(clause, filters, tuning.ANSWER_PASSAGES)
+        heading = frame["premise_sources"].format(clause=query.premise)
+        draft = self.extractive.quote(clause, passages, tuning.PREMISE_SENTENCES, first_marker,
+                                      heading=heading + ":")
+        if draft.citations:
+            return Premise(query.premise, query.premise_kind, heading, draft.text, draft.citations,
+                           _cited(draft, passages))
+        return None
+
+    def _llm_answer(self, query: Query, passages: list[Passage]) -> Draft | None:
         from .llm import LLMAnswerer
 
         with self._llm_lock:
             if self._llm is None:
                 self._llm = LLMAnswerer.from_settings(self.settings)
-        return self._llm.answer(question, language, passages)
+        quotable = [p for p in passages if answerability.quotable(p, query)]
+        return self._llm.answer(query.text, query.language, quotable)
+
+
+def _cited(draft: Draft, passages: list[Passage]) -> tuple[Passage, ...]:
+    ids = {c.passage_id for c in draft.citations}
+    return tuple(p for p in passages if p.id in ids)
 
 
 def verify_citations(citations: list[Citation], passages: list[Passage]) -> list[str]:

@@ -6,6 +6,7 @@ hand it a copy.
 
     glossary.tsv              one concept a row: Swedish forms | English forms (`#` lines name sections)
     glossary-whole-words.txt  Swedish glossary forms matched as whole words only, never inside a compound
+    holding-phrases.txt       how a court states what it decided ("kom fram till", "no violation"), sv and en
     countries.tsv             one country a row: English name, other names, Swedish stems, English adjectives
     stopwords/sv.txt, en.txt  one word a row, with the lists it belongs to (question, document, index)
     text/en.yaml, sv.yaml     what users read: UI labels (ui), answer frames (answer), export headings (export)
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .errors import DataFileError
 
-__all__ = ["data_file", "glossary", "whole_words", "countries", "stopwords", "text", "static",
+__all__ = ["data_file", "glossary", "whole_words", "holding_phrases", "countries", "stopwords", "text", "static",
            "LANGUAGES", "STOPWORD_USES", "TEXT_REFERENCE"]
 
 LANGUAGES = ("sv", "en")
@@ -120,6 +121,21 @@ def _words(source: Source) -> tuple[str, list[tuple[int, str]]]:
     name, content = _read(source)
     return name, [(number, line.strip()) for number, line in enumerate(content.splitlines(), 1)
                   if line.strip() and not line.lstrip().startswith("#")]
+
+
+@cache
+def holding_phrases(source: Source = "holding-phrases.txt") -> tuple[str, ...]:
+    """Words and phrases with which a court or committee states what it decided ("kom fram till", "no violation");
+    lower-case, matched as whole words."""
+    name, lines = _words(source)
+    seen: dict[str, int] = {}
+    for number, phrase in lines:
+        if phrase != phrase.lower() or not any(c.isalpha() for c in phrase):
+            raise DataFileError(f"{name}:{number}: {phrase!r} is not a lower-case word or phrase")
+        if phrase in seen:
+            raise DataFileError(f"{name}:{number}: {phrase!r} is already listed on line {seen[phrase]}")
+        seen[phrase] = number
+    return tuple(seen)
 
 
 @cache

@@ -63,7 +63,7 @@ def answer_markdown(answer: Answer, turn: int, ui: str, upto: int | None = None)
     """
     text = answer.text if upto is None else answer.text[:upto]
     partial = upto is not None and upto < len(answer.text)
-    if answer.refused:
+    if answer.refused and not answer.citations:
         body, close = f'<div class="refusal">{text_html(text)}', "</div>"
     else:
         body, close = _answer_html(answer, upto, turn)
@@ -75,7 +75,30 @@ def answer_markdown(answer: Answer, turn: int, ui: str, upto: int | None = None)
     seconds = (answer.timings.get("total_ms") or 0) / 1000
     parts.append(f'<div class="answer-meta">{t(ui, "filters_line")}: {text_html(summary)} · '
                  f'{t(ui, "timing", passages=len(answer.passages), seconds=seconds)}</div>')
+    read = query_summary(answer, ui)
+    if read:
+        parts.append(f'<div class="answer-meta query-read">{text_html(read)}</div>')
     return "\n\n".join(parts)
+
+
+def query_summary(answer: Answer, ui: str) -> str:
+    """How the question was read, and which check refused it: "Read as: en · Somalia (Mogadishu) · 2024 · asks for
+    a figure · refused by the check missing_period"."""
+    if answer.query is None:
+        return ""
+    q = answer.query.to_json()
+    bits = [q["language"]]
+    places = {p["country"]: p["name"] for p in q["places"]}
+    bits += [f"{c} ({places[c]})" if c in places else c for c in q["subject_countries"]]
+    bits += [str(y) for y in q["years"]] + [r["key"] for r in q["references"]]
+    if q["asks_figure"]:
+        bits.append(t(ui, "query_figure"))
+    if q["premise"]:
+        bits.append(t(ui, "query_premise", clause=q["premise"]))
+    line = t(ui, "query_read") + ": " + " · ".join(bits)
+    if answer.refusal_reason:
+        line += " · " + t(ui, "query_refused_by", check=answer.refusal_reason)
+    return line
 
 
 def _answer_html(answer: Answer, upto: int | None, turn: int) -> tuple[str, str]:

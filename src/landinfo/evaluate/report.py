@@ -118,6 +118,10 @@ def markdown_report(summary: dict, rows: list[dict]) -> str:
         lines += _md_changed_questions(comparison["questions"])
     lines += ["## Metrics", "", f"95 % intervals: bootstrap, 1000 resamples, seeded. {summary['pass_rule']}", ""]
     lines += _md_metric_table(summary)
+    if summary.get("answer_checks"):
+        from landinfo.evaluate.answer_checks import check_lines
+
+        lines += ["", "## Answers and refusals", ""] + [f"- {line}" for line in check_lines(summary["answer_checks"])]
     for title, key in (("By kind", "by_kind"), ("By language", "by_language")):
         lines += ["", f"## {title}", ""] + _md_group_table(summary, key)
     failing = [row for row in rows if not row["pass"]]

@@ -2,6 +2,7 @@
 question's pass/fail. Written as summary.json; a copy of it serves as a committed baseline."""
 from __future__ import annotations
 
+from landinfo.evaluate.answer_checks import answer_checks
 from landinfo.evaluate.metrics import quote_is_verbatim
 from landinfo.evaluate.runner import Row, Run
 from landinfo.evaluate.stats import mean_ci, percentile
@@ -35,6 +36,7 @@ def summarize(run: Run, context: dict | None = None) -> dict:
         "citations": len(citations),
         "citations_not_verbatim": sum(
             not quote_is_verbatim(c, row.result) for row in rows for c in row.result.get("citations") or []),
+        "answer_checks": answer_checks(rows),
         "questions": [_question(row) for row in rows],
     }
 
@@ -71,6 +73,7 @@ def _question(row: Row) -> dict:
     q = row.question
     return {"id": q.id, "question": q.question, "kind": q.kind, "language": q.language, "answerable": q.answerable,
             "pass": row.passed, "reasons": list(row.reasons), "metrics": row.metrics,
+            "refused": bool(row.result.get("refused")), "refusal_reason": row.result.get("refusal_reason"),
             "expected_ranks": list(row.ranks), "latency_ms": round(row.latency_ms, 1)}
 
 
