@@ -47,8 +47,8 @@ def test_an_account_is_split_checked_and_its_sources_open_with_the_quote_marked(
     assert " ".join(quote.split())[:40] in " ".join(marked.split())
 
     page.locator("#check-export").click()
-    annex = page.locator("#check-annex a", has_text=".md").first
-    annex.wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('#check-annex a').length >= 2", timeout=30_000)
+    annex = page.locator('#check-annex a[href*=".md"]').first
     with page.expect_download() as download:
         annex.click()
     text = Path(download.value.path()).read_text(encoding="utf-8")

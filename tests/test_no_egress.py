@@ -23,6 +23,9 @@ pytestmark = pytest.mark.slow  # loads the real model
 REPO = Path(__file__).resolve().parent.parent
 DEMO_FILES = ["case-law/MIG_DEMO_2026-1_UM9903-26.txt", "case-law/MIG_DEMO_2026-1_UM9903-26.txt.meta.yaml",
               "coi/veldoria-aterkomst-2022.md"]
+# An applicant's account (personal data), checked by `landinfo check` and by the chat's third tab
+ACCOUNT = ("Journalists who write about Orvask province in Veldoria are arrested by the security service. "
+           "My father Tesfay was ill for many years.")
 SWITCHES = ("ANONYMIZED_TELEMETRY", "GRADIO_ANALYTICS_ENABLED", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
             "HF_HUB_DISABLE_TELEMETRY")
 
@@ -102,6 +105,7 @@ except OSError:
     pass
 control = attempts.pop()["call"] if attempts else None
 SWITCHES = __SWITCHES__
+ACCOUNT = __ACCOUNT__
 '''
 
 GUARDED_RUN = GUARD + r'''
@@ -122,12 +126,22 @@ settings = Settings(index_dir=index_dir)
 report = ingest(corpus, settings, progress=False)
 passages = Retriever(settings).retrieve("Vad krävs av landinformationen vid en riskbedömning?")
 answer = Assistant(settings).ask("What does the court require of country information in a return-risk assessment?")
+from landinfo.cli import main  # noqa: E402
+import contextlib, io  # noqa: E401,E402
+
+account = out.parent / "account.txt"  # `landinfo check` as a user runs it
+account.write_text(ACCOUNT, encoding="utf-8")
+printed = io.StringIO()
+with contextlib.redirect_stdout(printed):
+    check_exit = main(["--index-dir", str(index_dir), "check", str(account), "--json"])
+checked = json.loads(printed.getvalue())
 telemetry = _chroma_settings().anonymized_telemetry  # what every Chroma client here is made with
 time.sleep(2)  # give background threads (telemetry, analytics, update checks) their chance to call out
 out.write_text(json.dumps({
     "attempts": attempts, "control": control, "before": before, "after": after, "telemetry": telemetry,
     "model": settings.embedding_model == DEFAULT_MODEL, "chunks": report.chunks["added"],
     "passages": len(passages), "refused": answer.refused, "citations": len(answer.citations),
+    "check_exit": check_exit, "check_statuses": [c["status"] for c in checked["claims"]],
 }))
 '''
 
@@ -172,6 +186,8 @@ client = Client(base + "/", verbose=False, analytics_enabled=False, download_fil
 job = client.submit("What does the court require of country information in a return-risk assessment?",
                     [], [], [], [], "", "", False, api_name="/respond")  # question, chat, then the six filters
 chat, sources = job.result(timeout=150)[:2]
+# the third tab: an account checked through the app
+claims_text, claims_list = client.predict(ACCOUNT, "", api_name="/check_account")[:2]
 reply = chat[-1]["content"]
 reply = " ".join(part.get("text", "") for part in reply) if isinstance(reply, list) else str(reply)
 client.close()
@@ -179,7 +195,7 @@ time.sleep(1)
 out.write_text(json.dumps({
     "attempts": attempts, "control": control, "title": config.get("title"), "analytics": config.get("analytics_enabled"),
     "stylesheets": config.get("stylesheets"), "loads": loads, "page": len(page), "roles": [m["role"] for m in chat],
-    "reply": reply, "sources": sources,
+    "reply": reply, "sources": sources, "claims": claims_text, "claims_list": claims_list,
 }))
 '''
 
@@ -247,7 +263,7 @@ def test_ingest_search_ask_and_imports_make_no_outside_connection(tmp_path):
         (corpus / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "corpus" / name, corpus / name)
     script = tmp_path / "guarded_run.py"
-    script.write_text(GUARDED_RUN.replace("__SWITCHES__", repr(SWITCHES)))
+    script.write_text(GUARDED_RUN.replace("__SWITCHES__", repr(SWITCHES)).replace("__ACCOUNT__", repr(ACCOUNT)))
     out, trace = tmp_path / "result.json", tmp_path / "connect.trace"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANDINFO_") and k not in SWITCHES}
     command = [sys.executable, str(script), str(corpus), str(tmp_path / "indexes"), str(out)]
@@ -269,6 +285,8 @@ def test_ingest_search_ask_and_imports_make_no_outside_connection(tmp_path):
     assert result["after"]["GRADIO_ANALYTICS_ENABLED"] == "False"
     assert result["after"]["HF_HUB_OFFLINE"] == "1"
     assert result["telemetry"] is False  # what Chroma's client itself reports
+    assert result["check_exit"] == 0 and result["check_statuses"][-1] == "personal"  # `landinfo check` ran
+    assert "Tesfay" not in run.stderr  # the account is never logged
 
 
 def test_serving_the_chat_and_answering_in_it_make_no_outside_connection(tmp_path, demo_settings):
@@ -277,8 +295,8 @@ def test_serving_the_chat_and_answering_in_it_make_no_outside_connection(tmp_pat
     with gradio_client. Start-up, page load and answer: not one attempt outside loopback, not one DNS lookup."""
     port, env = _free_port(), _clean_env(tmp_path)
     serve_script, chat_script = tmp_path / "guarded_serve.py", tmp_path / "guarded_chat.py"
-    serve_script.write_text(SERVE.replace("__SWITCHES__", repr(SWITCHES)))
-    chat_script.write_text(CHAT.replace("__SWITCHES__", repr(SWITCHES)))
+    serve_script.write_text(SERVE.replace("__SWITCHES__", repr(SWITCHES)).replace("__ACCOUNT__", repr(ACCOUNT)))
+    chat_script.write_text(CHAT.replace("__SWITCHES__", repr(SWITCHES)).replace("__ACCOUNT__", repr(ACCOUNT)))
     status, log, trace = tmp_path / "status.json", tmp_path / "attempts.jsonl", tmp_path / "serve.trace"
     strace = _strace()
     command = [sys.executable, str(serve_script), str(demo_settings.index_dir), str(port), str(status), str(log)]
@@ -330,3 +348,6 @@ def test_serving_the_chat_and_answering_in_it_make_no_outside_connection(tmp_pat
     assert result["roles"] == ["user", "assistant"]
     assert 'class="cite"' in result["reply"] and "refusal" not in result["reply"], result["reply"][:1000]
     assert "card cited" in result["sources"]
+    # The account was checked through the third tab, and the server logged nothing of it.
+    assert result["claims"].splitlines()[-1] == "(personal) My father Tesfay was ill for many years."
+    assert "Tesfay" not in served and "Orvask" not in served

@@ -27,6 +27,7 @@ from .ui_render import text_html, turn_sources
 from .ui_text import t
 
 log = logging.getLogger("landinfo")
+_ANY_COUNTRY = [("—", "")]  # no country chosen: each claim is searched in the COI of any country it names
 _BADGE = {"related": "✔", "stale_only": "⌛", "not_covered": "∅", "personal": "👤"}
 
 
@@ -74,8 +75,8 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
                                             lines=10, max_lines=30, elem_id="check-account"),
                                  label="check_account", placeholder="check_placeholder")
             with gr.Row():
-                country = labels.add(gr.Dropdown([], label=t("en", "check_country"), elem_id="check-country",
-                                                 allow_custom_value=False, scale=3), label="check_country")
+                country = labels.add(gr.Dropdown(_ANY_COUNTRY, value="", label=t("en", "check_country"),
+                                                 elem_id="check-country", scale=3), label="check_country")
                 run = labels.add(gr.Button(t("en", "check_run"), variant="primary", elem_id="check-run", scale=1,
                                            min_width=140), value="check_run")
             claims_box = labels.add(gr.Textbox(label=t("en", "check_claims"), lines=6, max_lines=40,
@@ -149,7 +150,7 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
                 gr.update(value=None, visible=False))
 
     outputs = [result_state, claims_box, results, sources, export, annex_files]
-    run.click(lambda text, c, ui: do_check(text, c, ui), [account, country, ui_lang], outputs,
+    run.click(lambda text, c, ui: do_check(text, c, ui), [account, country, ui_lang], outputs, api_name="check_account",
               concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="minimal")
     rerun.click(lambda text, c, ui, edited: do_check(text, c, ui, edited or ""), [account, country, ui_lang, claims_box],
                 outputs, concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="minimal")
@@ -183,7 +184,8 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
 
     def refresh_countries():
         corpus = backend.corpus()
-        return gr.update(choices=[("—", "")] + [(c, c) for c in sorted(corpus["countries"])] if corpus else [("—", "")])
+        countries = sorted(corpus["countries"]) if corpus else []
+        return gr.update(choices=_ANY_COUNTRY + [(c, c) for c in countries])
 
     def relabel(ui, result):
         return [t(ui, "check_intro"), f"### {t(ui, 'sources')}", shown(result, ui)]
