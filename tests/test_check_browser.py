@@ -78,3 +78,19 @@ def test_a_claim_edited_merged_and_dropped_is_checked_again(page):  # noqa: F811
     page.wait_for_function("document.querySelectorAll('#check-results label').length == 2", timeout=CHECK_TIMEOUT)
     labels = [label.inner_text() for label in page.locator("#check-results label").all()]
     assert "questioned at the airport" in labels[0] and "tortures detained journalists" in labels[1]
+
+
+def test_a_trainee_checks_a_fictional_account_as_an_exercise(page, tmp_path):  # noqa: F811
+    page.get_by_role("tab", name="Trainer").click()
+    page.locator("#trainer-set input").click()
+    page.get_by_role("option", name="claims-demo.yaml").click()
+    page.locator("#trainer-load").click()
+    page.locator("#trainer-question").get_by_text("Castrelle Herald").first.wait_for()
+    page.locator("#trainer-assessment textarea").fill("The emergency decree allows 30 days without charge.")
+    page.locator("#trainer-reveal").click()
+    page.locator("#trainer-answer .check-list li").first.wait_for(timeout=CHECK_TIMEOUT)
+    statuses = page.locator("#trainer-answer").inner_text()
+    assert "Personal statement" in statuses and "Related country information found" in statuses
+    assert page.locator("#trainer-sources article.card.cited mark").count() >= 1
+    assert "I januari 2024 protesterade folk" in page.locator("#trainer-expected").inner_text()
+    page.screenshot(path=tmp_path / "trainer-check.png", full_page=True)

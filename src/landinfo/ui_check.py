@@ -212,3 +212,51 @@ def _rater(rate, rating: str):
         return rate(rating, note, ticked, result, ui, request)
     return handler
 
+
+
+# -- the trainer's exercise over a fictional account (ui_trainer.py calls these for kind claim-check) -------------
+
+def check_account(backend: Backend, account: str, country: str) -> AccountCheck:
+    """An exercise's account checked as the tab checks one; NotReady when there is no index."""
+    assistant = backend.assistant()
+    if assistant is None:
+        raise NotReady(backend.problem)
+    return AccountChecker(assistant).check(account, country)
+
+
+def as_answer(result: AccountCheck, ui: str, stale_months: int) -> Answer:
+    """The check as the exercise keeps an answer: one line a claim with its status, every claim's citations
+    numbered on through the account (for the saved session)."""
+    lines, citations, offset = [], [], 0
+    for n, c in enumerate(result.claims, start=1):
+        lines.append(claim_label(n, c, ui, result.language, stale_months))
+        citations += [Citation(**{**q.to_json(), "marker": q.marker + offset}) for q in c.citations]
+        offset += max((q.marker for q in c.citations), default=0)
+    return Answer(question=result.account, language=result.language, text="\n".join(lines), refused=False,
+                  citations=tuple(citations), passages=tuple(p for c in result.claims for p in c.passages),
+                  mode="claim-check")
+
+
+def check_html(result: AccountCheck, ui: str, stale_months: int) -> str:
+    """The revealed check: the claims in order with their status."""
+    items = "".join(f'<li class="check-item status-{c.status}">'
+                    f'{text_html(claim_label(n, c, ui, result.language, stale_months))}</li>'
+                    for n, c in enumerate(result.claims, start=1))
+    return f'<ol class="check-list">{items}</ol>'
+
+
+def check_sources_html(result: AccountCheck, ui: str, stale_months: int, library) -> str:
+    """Every checked claim's sources, one after the other."""
+    return "".join(claim_sources(c, n, ui, stale_months, library, result.language)
+                   for n, c in enumerate(result.claims, start=1) if c.status != "personal")
+
+
+def expected_claims_html(question, ui: str) -> str:
+    """The trainer's claims: covered by the corpus (with the sources expected) or not."""
+    items = []
+    for claim in question.claims:
+        where = "; ".join(e.source + (f" p. {e.page}" if e.page else "") for e in claim.expected_sources)
+        mark = "✔" if claim.covered else "∅"
+        detail = f' <span class="source-path">{text_html(where)}</span>' if where else ""
+        items.append(f"<li>{mark} {text_html(claim.text)}{detail}</li>")
+    return f'<ul class="expected-claims">{"".join(items)}</ul>'

@@ -14,6 +14,7 @@ from .errors import IndexUnavailableError, QuestionSetError
 from .evaluate.questionset import load_question_set
 from .scratch import write_private
 from .ui_backend import Backend, NotReady
+from .ui_check import as_answer, check_account, check_html, check_sources_html, expected_claims_html
 from .ui_exercise import Exercise, expected_html, question_sets
 from .ui_render import answer_markdown, turn_sources
 from .ui_text import t
@@ -35,7 +36,7 @@ def _question_html(exercise: Exercise | None, ui: str) -> str:
     meta = [q.language, q.country or "", f"{t(ui, 'kind')}: {q.kind}"]
     return (f'<div class="progress-label">{t(ui, "progress", i=exercise.index + 1, n=len(exercise.qset.questions))}'
             f' · {html.escape(exercise.qset.name)}</div>'
-            f'<div class="trainer-question">{html.escape(q.question)}</div>'
+            f'<div class="trainer-question">{html.escape(q.question or q.account).replace(chr(10), "<br>")}</div>'
             f'<div class="trainer-meta">{" · ".join(html.escape(m) for m in meta if m)}</div>')
 
 
@@ -111,6 +112,12 @@ def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
                     gr.update(choices=[], value=[]), "")
         turn = f"x{exercise.index + 1}"
         q = exercise.question
+        checked = getattr(exercise, "checks", {}).get(q.id)
+        if checked is not None:  # a fictional account, checked claim by claim (ui_check.py)
+            return (_question_html(exercise, ui), result.assessment, gr.update(visible=True),
+                    check_html(checked, ui, settings.stale_months),
+                    check_sources_html(checked, ui, settings.stale_months, backend.library), "",
+                    gr.update(choices=[], value=[], visible=False), expected_claims_html(q, ui))
         return (_question_html(exercise, ui), result.assessment, gr.update(visible=True),
                 answer_markdown(answer_obj, turn, ui),
                 turn_sources(answer_obj, turn, ui, settings.stale_months, backend.library, heading=False),
@@ -153,7 +160,13 @@ def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
             gr.Warning(t(ui, "write_first"))
             return (gr.skip(),) * (3 + len(view_outputs))
         try:
-            answer_obj = backend.ask(exercise.question.question, None)
+            q = exercise.question
+            if q.is_claim_check:
+                checked = check_account(backend, q.account, q.country or "")
+                exercise.checks = {**getattr(exercise, "checks", {}), q.id: checked}
+                answer_obj = as_answer(checked, ui, settings.stale_months)
+            else:
+                answer_obj = backend.ask(q.question, None)
         except (NotReady, IndexUnavailableError) as exc:
             gr.Warning(str(exc))
             return (gr.skip(),) * (3 + len(view_outputs))
