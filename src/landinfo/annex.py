@@ -7,7 +7,7 @@ from datetime import date
 
 from . import datafiles
 from .account_check import AccountCheck, ClaimCheck
-from .export import _code_block, _link, _line_start_safe, markdown_text
+from .export import _code_block, _link, markdown_text
 from .records import locator
 
 TEXTS = {language: sections["check"] for language, sections in datafiles.text().items()}
@@ -46,7 +46,7 @@ def references(check: ClaimCheck, language: str) -> list[tuple[str, str, list[st
     for cites in by_marker.values():
         c = cites[0]
         bits = [c.publisher, c.title or c.source, c.date or words["undated"],
-                locator(c.page, c.section or "", whole_path=True)]
+                locator(c.page, c.section or "", page_label=words["page"])]
         out.append((", ".join(b for b in bits if b), c.url, [q.quote for q in cites]))
     return out
 
@@ -64,7 +64,7 @@ def annex_markdown(result: AccountCheck, stale_months: int = 24, today: date | N
         if check.status == "not_covered":
             lines += [markdown_text(searched_line(check, result.language)), ""]
         for i, (reference, url, quotes) in enumerate(references(check, result.language), start=1):
-            lines.append(_line_start_safe(f"{i}. " + markdown_text(reference)) + (_link(url) if url else ""))
+            lines.append(f"[{i}] " + markdown_text(reference) + (_link(url) if url else ""))
             lines += _code_block("\n\n".join(quotes))
     personal = [c for c in result.claims if c.status == "personal"]
     if personal:
@@ -90,8 +90,8 @@ def annex_docx(result: AccountCheck, path: str, stale_months: int = 24, today: d
         doc.add_paragraph().add_run(status_line(check, result.language, stale_months)).italic = True
         if check.status == "not_covered":
             doc.add_paragraph(searched_line(check, result.language))
-        for reference, url, quotes in references(check, result.language):
-            doc.add_paragraph(reference + (f", {url}" if url else ""), style="List Number")
+        for i, (reference, url, quotes) in enumerate(references(check, result.language), start=1):
+            doc.add_paragraph(f"[{i}] " + reference + (f", {url}" if url else ""))
             for quote in quotes:
                 doc.add_paragraph(quote, style="Intense Quote")
     personal = [c for c in result.claims if c.status == "personal"]
