@@ -35,8 +35,9 @@ def main() -> int:
     from landinfo.settings import Settings
 
     items = [q for q in load_question_set(args.set).questions if q.is_claim_check]
-    item = next(q for q in items if len(q.claims) >= args.claims)
-    account = "\n".join(c.text.rstrip(".") + "." for c in item.claims[:args.claims])
+    single = lambda q: [c for c in q.claims if ";" not in c.text and " – " not in c.text]  # noqa: E731 one claim each
+    item = next(q for q in items if len(single(q)) >= args.claims)
+    account = "\n".join(c.text.rstrip(".") + "." for c in single(item)[:args.claims])
     claims = split_claims(account)
     checkable = [c for c in claims if not c.personal]
     print(f"account: {len(claims)} claims, {len(checkable)} checkable, from {item.id} ({item.language}, "

@@ -1,6 +1,7 @@
 """An account checked claim by claim against the indexed country information.
 
-Each checkable claim is searched on its own: the account's country unless the claim names another, COI only,
+Each checkable claim is read once into its own Query (query.parse_query, through the retriever) and searched on
+its own: the account's country unless the claim names another (or a place in another), COI only,
 dated no earlier than the first year the claim names (a report cannot speak of what came after it) and than
 `since`. The sentences that bear on it are chosen and quoted with the answerer's machinery (ExtractiveAnswerer.score,
 then every quote verified verbatim at its offsets, assistant.verify_citations). The status is neutral: related
@@ -22,9 +23,9 @@ import numpy as np
 
 from . import tuning
 from .answer import Citation, ExtractiveAnswerer, _near_duplicate, _months_between, unmet_requirement
-from .claims import Claim, split_claims, years_named
-from .countries import countries_in
+from .claims import Claim, split_claims
 from .glossary import detect_language
+from .query import Query
 from .records import Filters, Passage
 
 STATUSES = ("related", "stale_only", "not_covered", "personal")
@@ -39,7 +40,6 @@ CLAIM_SHORTLIST = 12
 # evals/claims-reference.yaml: 0.904 (0.916 at 0.855). A statement scores a matching source sentence higher than a
 # question does, so claims need more evidence than questions (tuning.MIN_EVIDENCE).
 CLAIM_MIN_EVIDENCE = 0.875
-_HOME = "Sweden"  # where the case is decided: naming it does not move a claim to another country
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class AccountChecker:
         language = detect_language(account)
         claims = split_claims(account) if claims is None else claims
         checkable = [c for c in claims if not c.personal]
-        searched = {id(c): self._search_plan(c, country, since) for c in checkable}
+        queries = {id(c): self.assistant.retriever.parse(c.text) for c in checkable}  # each claim read once
+        searched = {id(c): self._search_plan(queries[id(c)], country, since) for c in checkable}
         t1 = time.perf_counter()
         store = self.assistant.retriever.store
         with _EMBEDDER_SWAP:  # the claims' query vectors in one batch, read by the retriever from the cache
@@ -100,7 +101,7 @@ class AccountChecker:
             batch.embed_queries([c.text for c in checkable])
             store.embedder = batch
             try:
-                found = {id(c): self.assistant.search(c.text, searched[id(c)][1], self.settings.top_k)
+                found = {id(c): self.assistant.search(queries[id(c)], searched[id(c)][1], self.settings.top_k)
                          for c in checkable}
             finally:
                 store.embedder = batch.inner
@@ -109,7 +110,7 @@ class AccountChecker:
                                       shortlist=CLAIM_SHORTLIST)
         batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
         for c in checkable:
-            answerer.score(c.text, found[id(c)][:tuning.ANSWER_PASSAGES], detect_language(c.text))
+            answerer.score(queries[id(c)], found[id(c)][:tuning.ANSWER_PASSAGES])
         batch.embed_recorded()
         results = []
         for c in claims:
@@ -117,7 +118,7 @@ class AccountChecker:
                 results.append(ClaimCheck(c, "personal"))
                 continue
             plan, filters = searched[id(c)]
-            results.append(self._judge(c, found[id(c)], answerer, plan, today))
+            results.append(self._judge(c, queries[id(c)], found[id(c)], answerer, plan, today))
         t3 = time.perf_counter()
         warnings = []
         if not checkable:
@@ -126,30 +127,29 @@ class AccountChecker:
                    "total_ms": _ms(t3 - t0), "claims": len(claims), "checked": len(checkable)}
         return AccountCheck(account, country, language, tuple(results), tuple(warnings), timings)
 
-    def _search_plan(self, claim: Claim, country: str, since: str) -> tuple[dict, Filters]:
-        """What a claim is searched with: its own countries when it names one (other than the deciding country),
-        else the account's; COI only; from the earliest year it names, or `since` if later."""
-        named = [c for c in countries_in(claim.text) if c != _HOME]
-        countries = tuple(named) if named else ((country,) if country else ())
-        years = years_named(claim.text)
-        start = str(years[0]) if years else ""
+    def _search_plan(self, query: Query, country: str, since: str) -> tuple[dict, Filters]:
+        """What a claim is searched with: the countries it names, by name or through a place in them (other than
+        the deciding country), else the account's; COI only; from the earliest year it names, or `since` if later."""
+        named = [c for c in (*query.countries, *(p.country for p in query.places)) if c != query.home_country]
+        countries = tuple(dict.fromkeys(named)) if named else ((country,) if country else ())
+        start = str(query.years[0]) if query.years else ""
         if since and (not start or since > start):
             start = since
-        plan = {"query": claim.text, "countries": list(countries), "doc_types": list(COUNTRY_TYPES), "since": start}
+        plan = {"query": query.text, "countries": list(countries), "doc_types": list(COUNTRY_TYPES), "since": start}
         return plan, Filters(countries=countries, doc_types=COUNTRY_TYPES, since=start)
 
-    def _judge(self, claim: Claim, passages: list[Passage], answerer: ExtractiveAnswerer, plan: dict,
+    def _judge(self, claim: Claim, query: Query, passages: list[Passage], answerer: ExtractiveAnswerer, plan: dict,
                today: date | None) -> ClaimCheck:
         from .assistant import verify_citations
 
         head = passages[:tuning.ANSWER_PASSAGES]
-        sentences, score = answerer.score(claim.text, head, detect_language(claim.text))
+        sentences, score = answerer.score(query, head)
         best = float(score.max()) if len(score) else 0.0
         if not sentences or best < self.min_evidence:
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         order = [int(i) for i in np.argsort(-score)]
         top = [sentences[i].text for i in order[:tuning.UNMET_TOP] if score[i] >= best - tuning.UNMET_WINDOW]
-        if unmet_requirement(claim.text, head, top) == "missing_country":
+        if unmet_requirement(query, head, top) == "missing_country":
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         chosen: list[int] = []
         for i in order:
