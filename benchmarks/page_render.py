@@ -54,8 +54,11 @@ def highlight_rate(questions: Path, index_dir: Path) -> tuple[int, list[str], li
         sys.exit(f"page_render: no index in {index_dir}: {backend.problem}")
     library = backend.library
     total, misses, locate_ms = 0, [], []
-    for question in load_question_set(questions).questions:
+    listed = load_question_set(questions).questions
+    for n, question in enumerate(listed, 1):
         answer = assistant.ask(question.question)
+        print(f"\r{n}/{len(listed)} questions asked, {total} PDF citations, {len(misses)} missed", end="",
+              file=sys.stderr, flush=True)
         passages = {p.id: p for p in answer.passages}
         for citation in answer.citations:
             passage = passages.get(citation.passage_id)
@@ -77,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path)
     parser.add_argument("--index-dir", type=Path, default=Path("indexes/test-shared"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--no-render", action="store_true", help="only the highlight rate")
     args = parser.parse_args(argv)
     lines = [f"# Source viewer: page render and quote highlight ({date.today()}, {platform.node()}, "
              f"{os.cpu_count()} cores, Python {platform.python_version()})", ""]
-    cold, warm = render_times(args.corpus)
-    lines += [f"Render: {len(cold)} pages of the PDFs under `{args.corpus}`, JPEG {PAGE_WIDTH_PX} px wide.", "",
+    cold, warm = render_times(args.corpus) if not args.no_render else ([0.0], [0.0])
+    lines += [] if args.no_render else [
+              f"Render: {len(cold)} pages of the PDFs under `{args.corpus}`, JPEG {PAGE_WIDTH_PX} px wide.", "",
               "| | p50 ms | p95 ms | max ms |", "|---|---|---|---|",
               f"| cold (render + encode) | {statistics.median(cold):.0f} | {percentile(cold, .95):.0f} | "
               f"{max(cold):.0f} |",

@@ -37,9 +37,13 @@ def _serve(index_dir: Path, folder: Path, model: str | None = None):
     if model:
         env["LANDINFO_EMBEDDING_MODEL"] = model
     log = (folder / "server.log").open("w")
+    started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     _wait_until_serving(f"http://127.0.0.1:{port}/", proc)
+    serving = time.perf_counter() - started
     _wait_for_log(folder / "server.log", "landinfo: ready in")
+    print(f"\n{index_dir.name}: app serves after {serving:.1f} s, warm (first answer computed) after "
+          f"{time.perf_counter() - started:.1f} s")
     return proc, log, f"http://127.0.0.1:{port}"
 
 
@@ -140,7 +144,9 @@ def _overlaps(a, b) -> bool:
 def test_a_pdf_citation_shows_its_page_with_the_quote_marked_over_the_pdfs_text(browser, server, demo_copy, shots):
     context, page = _page(browser, server)
     try:
+        started = time.perf_counter()
         _ask_with_enter(page, DIO)  # Enter asks
+        print(f"\nfirst answer in the browser after start: {time.perf_counter() - started:.1f} s")
         card = page.locator("#sources-panel article.card", has=page.locator("figure.pdf-pages")).first
         card.wait_for()
         assert "Fictional Country Information Desk" in card.inner_text()

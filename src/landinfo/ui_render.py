@@ -234,7 +234,8 @@ def source_card(p: Passage, marker: int | None, citations: list[Citation], ui: s
             f'<div class="card-head">{number}<div class="card-title">{html.escape(p.title or p.source)}</div></div>'
             f'<div class="facts">{_badges(p, ui, stale_months, today)}</div>{publisher}'
             f'<blockquote class="passage">{_excerpt(p.text, quotes)}</blockquote>'
-            f'{_links(library, p, quotes, ui, citations)}<div class="source-path">{html.escape(p.source)}</div></article>')
+            f'{_links(library, p, quotes, ui, citations)}'
+            f'<div class="source-path">{html.escape(p.source)}</div></article>')
 
 
 def publisher_html(publisher: str, doc_type: str, ui: str) -> str:
