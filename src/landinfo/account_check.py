@@ -55,11 +55,14 @@ class ClaimCheck:
     searched: dict = field(default_factory=dict)  # the query, countries, document types and dates searched
     evidence: float = 0.0
 
-    def to_json(self) -> dict:
-        return {**self.claim.to_json(), "status": self.status, "independent_sources": self.independent_sources,
-                "newest": self.newest, "citations": [c.to_json() for c in self.citations],
-                "passages": [p.to_json() for p in self.passages], "searched": self.searched,
-                "evidence": round(float(self.evidence), 4)}
+    def to_json(self, diagnostics: bool = False) -> dict:
+        """The shape `landinfo check --json` prints; `diagnostics` adds what was searched and the evidence."""
+        out = {**self.claim.to_json(), "status": self.status, "independent_sources": self.independent_sources,
+               "newest": self.newest, "citations": [c.to_json() for c in self.citations],
+               "passages": [p.to_json() for p in self.passages]}
+        if diagnostics:
+            out.update(searched=self.searched, evidence=round(float(self.evidence), 4))
+        return out
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,13 @@ class AccountCheck:
     warnings: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
 
-    def to_json(self) -> dict:
-        return {"account": self.account, "country": self.country, "language": self.language,
-                "claims": [c.to_json() for c in self.claims], "warnings": list(self.warnings),
-                "timings": self.timings}
+    def to_json(self, diagnostics: bool = False) -> dict:
+        out = {"account": self.account, "country": self.country,
+               "claims": [c.to_json(diagnostics) for c in self.claims], "warnings": list(self.warnings),
+               "timings": self.timings}
+        if diagnostics:
+            out["language"] = self.language
+        return out
 
 
 class AccountChecker:

@@ -152,7 +152,8 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
     outputs = [result_state, claims_box, results, sources, export, annex_files]
     run.click(lambda text, c, ui: do_check(text, c, ui), [account, country, ui_lang], outputs, api_name="check_account",
               concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="minimal")
-    rerun.click(lambda text, c, ui, edited: do_check(text, c, ui, edited or ""), [account, country, ui_lang, claims_box],
+    rerun.click(lambda text, c, ui, edited: do_check(text, c, ui, edited or ""),
+                [account, country, ui_lang, claims_box],
                 outputs, concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="minimal")
 
     def pick(index, result, ui):

@@ -145,7 +145,7 @@ def _assistant_ask(settings) -> Ask:
     def ask(question, filters):
         return assistant.ask(question, filters).to_json()
     checker = AccountChecker(assistant)
-    ask.check = lambda account, country: checker.check(account, country).to_json()  # claim-check items
+    ask.check = lambda account, country: checker.check(account, country).to_json(diagnostics=True)  # claim-check
     return ask
 
 

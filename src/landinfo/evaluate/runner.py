@@ -36,7 +36,8 @@ class Row:
     def to_json(self) -> dict:
         q = self.question
         return {
-            "id": q.id, "question": q.question or q.account, "language": q.language, "kind": q.kind, "country": q.country,
+            "id": q.id, "question": q.question or q.account, "language": q.language, "kind": q.kind,
+            "country": q.country,
             "answerable": q.answerable, "expected_sources": [e.model_dump(exclude_none=True) for e in q.expected_sources],
             "key_points": list(q.key_points), "pass": self.passed, "reasons": list(self.reasons),
             "metrics": self.metrics, "expected_ranks": list(self.ranks), "latency_ms": round(self.latency_ms, 1),
