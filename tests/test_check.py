@@ -199,3 +199,21 @@ def test_eval_runs_a_claim_check_set_and_reports_the_claim_metrics(demo_settings
     assert "claim_recall" in summary["metric_names"]
     assert summary["overall"]["claim_recall"]["mean"] == 1.0
     assert summary["claims_pooled"]["claim_verbatim_rate"]["value"] == 1.0
+
+
+def test_a_rating_of_a_check_holds_the_account_only_when_the_box_is_ticked(tmp_path):
+    from landinfo.account_check import AccountCheck, ClaimCheck
+    from landinfo.claims import split_claims
+    from landinfo.feedback import FeedbackStore
+    from landinfo.ui_check import _as_answer
+
+    account = "My father Tesfay was ill. The police arrest journalists in Castrelle."
+    claims = split_claims(account)
+    result = AccountCheck(account, "Veldoria", "en", (ClaimCheck(claims[0], "personal"),
+                                                      ClaimCheck(claims[1], "not_covered")))
+    store = FeedbackStore(tmp_path / "feedback")
+    store.add(_as_answer(result, False, "en"), "helpful", "fine")
+    store.add(_as_answer(result, True, "en"), "wrong", "see claim 2")
+    withheld, included = (json.dumps(r) for r in store.records())
+    assert "Tesfay" not in withheld and "Castrelle" not in withheld and "not_covered" in withheld
+    assert "Tesfay" in included and "Castrelle" in included
