@@ -23,6 +23,7 @@ DATA = files("landinfo") / "data"
 LOADERS = {
     "glossary.tsv": lambda p: datafiles.glossary(p),
     "glossary-whole-words.txt": lambda p: datafiles.whole_words(p),
+    "holding-phrases.txt": lambda p: datafiles.holding_phrases(p),
     "countries.tsv": lambda p: datafiles.countries(p),
     "stopwords/sv.txt": lambda p: [datafiles.stopwords(use, p.parent) for use in datafiles.STOPWORD_USES],
     "stopwords/en.txt": lambda p: [datafiles.stopwords(use, p.parent) for use in datafiles.STOPWORD_USES],
@@ -185,6 +186,15 @@ def test_a_stop_word_listed_twice_is_refused(tmp_path):
 def test_a_whole_word_that_is_two_words_is_refused(tmp_path):
     path = _copy(tmp_path, "glossary-whole-words.txt", lambda lines: lines.append("två ord"))
     _fails(datafiles.whole_words, path, len(path.read_text().split("\n")), r"'två ord' is not one lower-case word")
+
+
+@pytest.mark.parametrize("added, reason", [
+    ("Kom Fram Till", r"'Kom Fram Till' is not a lower-case word or phrase"),
+    ("avslår", r"'avslår' is already listed on line \d+"),
+])
+def test_a_malformed_holding_phrase_names_its_file_and_line(tmp_path, added, reason):
+    path = _copy(tmp_path, "holding-phrases.txt", lambda lines: lines.append(added))
+    _fails(datafiles.holding_phrases, path, len(path.read_text().split("\n")), reason)
 
 
 @pytest.mark.parametrize("change, below, reason", [

@@ -166,7 +166,7 @@ class ExtractiveAnswerer:
         """Every quotable sentence, its score against the question (-1: not scored, or from a passage on another
         country), and the embeddings of the scored ones. `holding_bonus`: added to a sentence that states what a
         court decided (data/holding-phrases.txt)."""
-        from .answerability import gives_date, gives_figure, quotable
+        from .answerability import quotable
 
         sentences = candidate_sentences(passages)
         if not sentences:
@@ -182,11 +182,7 @@ class ExtractiveAnswerer:
         in_named = np.array([s.passage_index in named for s in sentences], dtype=float)
         # ... and it says what it says first: within the named passage, earlier sentences count more
         opening = in_named * np.array([1.0 / (1 + k) for k in _order_in_passage(sentences)])
-        asked = np.zeros(len(sentences))
-        if query.asks_figure:
-            asked = np.array([gives_figure(s.text) for s in sentences], dtype=float)
-        elif query.asks_date:
-            asked = np.array([gives_date(s.text) for s in sentences], dtype=float)
+        asked = np.array([_gives_asked(query, s.text) for s in sentences], dtype=float)
         cheap = np.where(allowed, overlap + tuning.SHORTLIST_PRIOR * prior + in_named + decided, -np.inf)
         shortlist = [i for i in np.argsort(-cheap)[:self.shortlist] if allowed[i]]
         if not shortlist:
@@ -223,10 +219,15 @@ class ExtractiveAnswerer:
         refusal = checks.weak_evidence(best if sentences else -1.0, threshold)
         if refusal:
             return self._refuse(frame, refusal, best)
-        chosen = self.choose(sentences, score, vectors, threshold)
-        refusal = checks.missing_figure(query, [sentences[i].text for i in chosen])
+        # the figure must be in what answers best before the bonus for giving one ("två demonstrationer" is a
+        # figure, not the number of asylum seekers asked about); the bonus then prefers figures among the quotes
+        plain = score - tuning.ASKED_FOR_BONUS * np.array([_gives_asked(query, s.text) for s in sentences])
+        top = [sentences[i].text for i in np.argsort(-plain)[:tuning.UNMET_TOP]
+               if plain[i] >= plain.max() - tuning.UNMET_WINDOW]
+        refusal = checks.missing_figure(query, top)
         if refusal:
             return self._refuse(frame, refusal, best)
+        chosen = self.choose(sentences, score, vectors, threshold)
         return compose(frame, passages, sentences, chosen, best, self.stale_months, first_marker)
 
     def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float) -> list[int]:
@@ -311,6 +312,15 @@ def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], cho
 
 
 _HOLDING = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in datafiles.holding_phrases()) + r")(?!\w)", re.I)
+
+
+def _gives_asked(query: Query, sentence: str) -> bool:
+    """The sentence gives what the question asks for: a figure for "how many", a date for "when"."""
+    from .answerability import gives_date, gives_figure
+
+    if query.asks_figure:
+        return gives_figure(sentence)
+    return query.asks_date and gives_date(sentence)
 
 
 def states_holding(sentence: str) -> bool:

@@ -59,8 +59,8 @@ OPENING_BONUS = 0.03
 # Quoted: every sentence scoring within ANSWER_WINDOW of the best (and above the threshold).
 # b28bc75, 2026-11-22, hand-set.
 ANSWER_WINDOW = 0.06
-# What a question asks for (a country, figure or year) must be in the best UNMET_TOP sentences scoring within
-# UNMET_WINDOW of the best. 2a0c444, 2026-11-22, hand-set.
+# The figure or date a question asks for must be in the best UNMET_TOP sentences scoring within UNMET_WINDOW of the
+# best (answerability.missing_figure). 2a0c444, 2026-11-22, hand-set.
 UNMET_TOP = 3
 UNMET_WINDOW = 0.03
 # Two sentences sharing more than this share of the shorter one's words: only the first is quoted.
