@@ -1,7 +1,7 @@
 """How long `landinfo check` takes for an account of 10 claims, warm (model and index loaded), over an index.
 
     .venv/bin/python benchmarks/check.py [--index-dir indexes/test-shared] [--set evals/claims-reference.yaml]
-                                         [--runs 5]
+                                         [--runs 5] [--shortlist N]
 
 The account is made of the first 10 claims of the question set (in their accounts' order and language) under
 the first account's country, so every run checks exactly 10 claims. Prints each phase's median and the machine's
@@ -26,8 +26,10 @@ def main() -> int:
     parser.add_argument("--set", default=str(REPO / "evals" / "claims-reference.yaml"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--claims", type=int, default=10)
+    parser.add_argument("--shortlist", type=int, help="sentences embedded per claim (default CLAIM_SHORTLIST)")
     args = parser.parse_args()
 
+    from landinfo import account_check
     from landinfo.account_check import AccountChecker
     from landinfo.assistant import Assistant
     from landinfo.claims import split_claims
@@ -42,6 +44,9 @@ def main() -> int:
     checkable = [c for c in claims if not c.personal]
     print(f"account: {len(claims)} claims, {len(checkable)} checkable, from {item.id} ({item.language}, "
           f"{item.country}); index {args.index_dir}")
+    if args.shortlist:
+        account_check.CLAIM_SHORTLIST = args.shortlist
+    print(f"shortlist {account_check.CLAIM_SHORTLIST} sentences a claim")
     checker = AccountChecker(Assistant(Settings(index_dir=Path(args.index_dir))))
     started = time.perf_counter()
     checker.check(account, item.country or "")
