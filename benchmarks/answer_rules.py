@@ -50,6 +50,7 @@ RULES = {
     "-figure": _off((answerability, "missing_figure", lambda *a: None), (tuning, "ASKED_FOR_BONUS", 0.0)),
     "-mmr": _off((tuning, "MIN_SENTENCES", 1), (tuning, "REDUNDANCY", 0.0)),
     "-premise": _off((Assistant, "premise", lambda *a, **k: None)),
+    "second-0.05": _off((tuning, "SECOND_WINDOW", 0.05)),
 }
 
 

@@ -44,7 +44,8 @@ def test_language_references_years_and_what_is_asked():
     assert q.years == (2015, 2016) and q.asks_figure and not q.asks_date
     assert q.countries == ("Eritrea",) and q.subject_countries == ("Eritrea",)
     assert "journalists" in q.expansions  # the glossary's English forms for a Swedish question
-    assert parse_query("When was the law passed?").asks_date
+    assert parse_query("When was the law passed?").asks_date and parse_query("Vilket år infördes den?").asks_date
+    assert not parse_query("Vad händer när en asylsökande håller sig undan?").asks_date  # "när" as a conjunction
 
 
 def test_numbers_of_acts_and_cases_are_not_years():

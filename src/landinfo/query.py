@@ -11,8 +11,10 @@ from .references import Reference, instruments_named, mentions_protocol, parse_r
 
 _ASKS_FIGURE = re.compile(r"\b(how many|how much|number of|what percentage|what share|what proportion|hur många|"
                           r"hur mycket|antal(?:et)?|hur stor andel|vilket belopp|vilken andel|hur stort)\b", re.I)
-_ASKS_DATE = re.compile(r"\b(when|what date|which date|what year|which year|since when|när|vilket datum|vilket år|"
-                        r"sedan när)\b", re.I)
+# "When did ...?", "När ...?" at the start of a question or a clause; "what happens when ..." asks for no date
+_ASKS_DATE = re.compile(r"(?:^|[,;:–-]\s*)(?:when|när)\b|\b(?:what date|which date|what year|which year|since when|"
+                        r"from when|until when|vilket datum|vilket år|vilken dag|sedan när|från när|fram till när)\b",
+                        re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _YEAR_SPAN = re.compile(r"\b((?:1[89]|20)\d\d)\s*(?:[-–—]|till|to|and|och)\s*((?:1[89]|20)\d\d)\b")
 # "Regulation (EU) 2024/1347", "604/2013", "MIG 2009:30", "(2005:716)": a year inside a number names an act
