@@ -123,6 +123,7 @@ def _figures(rows: list[Row]) -> dict:
         "verbatim": mean([float(quote_is_verbatim(c, result)) for c, result in citations]),
         "refusal_reasons": _count(r.result.get("refusal_reason") for r in rows if r.result.get("refused")),
         "failing": sorted(r.question.id for r in rows if refusal_correct(r.question, r.result) == 0.0),
+        "off_country": sorted(r.question.id for r in rows if off_country_citations(r)),
     }
 
 

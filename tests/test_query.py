@@ -147,8 +147,8 @@ def test_the_answerer_refuses_with_the_reason_and_never_quotes_another_country(c
 
 def test_answers_quote_two_sentences_when_the_evidence_has_them():
     answerer = ExtractiveAnswerer(FakeEmbedder(), min_evidence=0.1)
-    text = ("Journalists in Eritrea are detained without charge. Sixteen journalists in Eritrea are detained "
-            "incommunicado since 2001. The weather was mild.")
+    text = ("Journalists in Eritrea are detained without charge. In Eritrea, journalists are often detained for "
+            "years. The weather was mild.")
     draft = answerer.answer(parse_query("Are journalists in Eritrea detained?"),
                             passages=[passage("er", text, "Eritrea")])
     assert len(draft.citations) == 2 and all(text[c.start:c.end] == c.quote for c in draft.citations)

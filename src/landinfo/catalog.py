@@ -69,10 +69,14 @@ class Catalog:
         if key in self.references:
             return set(self.references[key])
         if isinstance(ref, Reference) and ref.kind == "case_name":
-            party = _party(key)
-            pattern = re.compile(rf"(?:^|[\s,]){re.escape(party)}(?:\s|$)")
-            return {d for name, docs in self.references.items() if _RESPONDENT.search(name)
-                    and pattern.search(name) for d in docs} if party else set()
+            # the parser's name can take in words before it ("UN Human Rights Committee B.B. mot Sverige")
+            words = _party(key).split()
+            for i in range(len(words)):
+                pattern = re.compile(rf"(?:^|[\s,]){re.escape(' '.join(words[i:]))}(?:\s|$)")
+                found = {d for name, docs in self.references.items() if _RESPONDENT.search(name)
+                         and pattern.search(name) for d in docs}
+                if found:
+                    return found
         return set()
 
     def decisions_named(self, text: str) -> list[str]:
