@@ -24,10 +24,16 @@ BEFORE = {
 }
 
 
+# Demo documents added after the pins above (234d5f9, issue #13): left out, so the pins keep measuring the splitters.
+ADDED_SINCE = {"coi/kestrania-military-service-2025.md"}
+
+
 def _demo_documents() -> list[Document]:
     docs = []
     for path in discover(DEMO_CORPUS, IngestReport()):
         source = path.relative_to(DEMO_CORPUS).as_posix()
+        if source in ADDED_SINCE:
+            continue
         docs.append(Document(doc_id=source, source=source, path=path, units=load_file(path).units, meta=DocMeta(),
                              content_hash=""))
     return docs
