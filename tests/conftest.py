@@ -63,3 +63,21 @@ def shared_settings() -> Settings:
     report = ingest(SHARED_CORPUS, settings, prune=True, progress=False)
     settings.__dict__["_ingest_report"] = report
     return settings
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One Playwright and one Chromium for the whole run, shared by every browser test module: Playwright's sync
+    API cannot be started a second time in a thread while the first is running."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

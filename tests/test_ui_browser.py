@@ -17,18 +17,15 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import DEMO_CORPUS, REPO
+from conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_CORPUS, REPO  # noqa: F401  (CHROMIUM_ARGS: other modules)
 from fakes import FAKE_MODEL
 from landinfo.ingest import document_id
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 USER, PASSWORD = "officer", "correct-horse-42"
 JOURNALISTS = "How many journalists were detained in Veldoria in 2025?"
 UNANSWERABLE = "Which football team won the 1998 World Cup?"
@@ -95,11 +92,8 @@ def server(demo_settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium_browser):
+    return chromium_browser
 
 
 def _log_in(page, url: str, password: str) -> None:

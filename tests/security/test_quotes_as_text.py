@@ -202,7 +202,7 @@ def test_landinfo_ask_markdown_writes_the_quote_as_text(tmp_path, monkeypatch):
 # --- the chat in Chromium --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def chat(tmp_path_factory):
+def chat(tmp_path_factory, chromium_browser):
     """The chat app in this process over the hostile note, and a Chromium page at it; dialogs recorded."""
     browser_tests = pytest.importorskip("test_ui_browser")  # skips without /usr/bin/chromium or Playwright
     from landinfo.ingest import ingest
@@ -210,17 +210,11 @@ def chat(tmp_path_factory):
     root = tmp_path_factory.mktemp("quotes-as-text")
     settings = _settings(root)
     assert ingest(_corpus(root), settings, progress=False).problems == []
-    with browser_tests.sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(browser_tests.CHROMIUM),
-                                             args=browser_tests.CHROMIUM_ARGS)
-        try:
-            with browser_tests._app_in_this_process(browser, settings) as page:
-                dialogs: list[str] = []
-                page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-                page.locator("#question textarea").wait_for(timeout=60_000)
-                yield page, dialogs, browser_tests
-        finally:
-            browser.close()
+    with browser_tests._app_in_this_process(chromium_browser, settings) as page:
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        yield page, dialogs, browser_tests
 
 
 def _no_script_ran(page, dialogs) -> None:
