@@ -294,6 +294,8 @@ def upload(page, path: Path) -> None:
 
 def test_a_trainee_assesses_reveals_and_saves_an_exercise(page, tmp_path):
     page.get_by_role("tab", name="Trainer").click()
+    page.locator("#trainer-set input").click()  # the demo set's questions (claims-demo.yaml sorts first)
+    page.get_by_role("option", name="demo.yaml", exact=True).click()
     page.locator("#trainer-load").click()
     page.locator("#trainer-question").get_by_text("Question 1 of").wait_for()
     page.locator("#trainer-reveal").click()
