@@ -230,7 +230,8 @@ class ExtractiveAnswerer:
         chosen = self.choose(sentences, score, vectors, threshold)
         return compose(frame, passages, sentences, chosen, best, self.stale_months, first_marker)
 
-    def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float) -> list[int]:
+    def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float,
+               limit: int | None = None) -> list[int]:
         """The best sentence, then (maximal marginal relevance) the next ones that score well and say something
         the chosen ones do not, down to `tuning.ANSWER_WINDOW` under the best; at least `tuning.MIN_SENTENCES`
         when sentences within `tuning.SECOND_WINDOW` exist."""
@@ -241,7 +242,7 @@ class ExtractiveAnswerer:
         chosen = [order[0]]
         pool = [i for i in order[1:] if score[i] >= min(best - tuning.ANSWER_WINDOW, threshold)
                 or (len(chosen) < tuning.MIN_SENTENCES and score[i] >= best - tuning.SECOND_WINDOW)]
-        while pool and len(chosen) < self.max_sentences:
+        while pool and len(chosen) < (limit or self.max_sentences):
             def value(i: int) -> float:
                 similar = max((float(vectors[i] @ vectors[j]) for j in chosen if i in vectors and j in vectors),
                               default=0.0)
@@ -265,11 +266,7 @@ class ExtractiveAnswerer:
         found, score, vectors = self._scored(query, passages, tuning.HOLDING_PHRASE_BONUS if holding else 0.0)
         if not found or score.max() <= -1:
             return Draft("", refused=True)
-        saved, self.max_sentences = self.max_sentences, sentences
-        try:
-            chosen = self.choose(found, score, vectors, threshold=float(score.max()) - tuning.SECOND_WINDOW)
-        finally:
-            self.max_sentences = saved
+        chosen = self.choose(found, score, vectors, float(score.max()) - tuning.SECOND_WINDOW, limit=sentences)
         frame = FRAME.get(query.language, FRAME["en"])
         return compose(frame, passages, found, chosen, float(score.max()), self.stale_months, first_marker,
                        intro=heading)

@@ -58,7 +58,7 @@ class Query:
 
     @property
     def named_decisions(self) -> tuple[str, ...]:
-        """Every decision the question names: by number ("MIG 2009:30", "UM 7867-08", "48321/17") or party name."""
+        """Every decision the question names: by its MIG, UM or application number, or by a party's name."""
         keys = [r.key for r in self.references if r.kind in ("mig", "case_number", "case_name", "ecthr_application")]
         return tuple(dict.fromkeys([*keys, *self.decisions]))
 
