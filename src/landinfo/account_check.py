@@ -21,8 +21,8 @@ from datetime import date
 
 import numpy as np
 
-from . import tuning
-from .answer import Citation, ExtractiveAnswerer, _near_duplicate, _months_between, unmet_requirement
+from . import answerability, tuning
+from .answer import Citation, ExtractiveAnswerer, _near_duplicate, _months_between
 from .claims import Claim, split_claims
 from .glossary import detect_language
 from .query import Query
@@ -154,8 +154,7 @@ class AccountChecker:
         if not sentences or best < self.min_evidence:
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         order = [int(i) for i in np.argsort(-score)]
-        top = [sentences[i].text for i in order[:tuning.UNMET_TOP] if score[i] >= best - tuning.UNMET_WINDOW]
-        if unmet_requirement(query, head, top) == "missing_country":
+        if answerability.missing_country(query, head):
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         chosen: list[int] = []
         for i in order:

@@ -362,17 +362,6 @@ def referenced_passages(query: Query, passages: list[Passage]) -> set[int]:
     return found
 
 
-def unmet_requirement(question: Query | str, passages: list[Passage], best_sentences: list[str]) -> str:
-    """The first failed check of a question against passages and its best sentences ('' when none): the
-    country, period and figure checks of `answerability`, for callers outside the answerer."""
-    from . import answerability as checks
-
-    query = as_query(question)
-    refusal = (checks.missing_country(query, passages) or checks.missing_period(query, passages)
-               or checks.missing_figure(query, best_sentences))
-    return refusal.reason if refusal else ""
-
-
 def currency_warnings(frame: dict, cited: list[Passage], stale_months: int, today: date | None = None) -> list[str]:
     today = today or date.today()
     coi = [p for p in cited if p.doc_type == "coi" and p.date]

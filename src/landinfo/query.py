@@ -97,14 +97,16 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
     countries = countries_in(text)
     indexed = set(catalog.countries) if catalog is not None else set()
     decisions = tuple(catalog.decisions_named(text)) if catalog is not None else ()
+    references = tuple(parse_references(text))
+    parties = [r.key for r in references if r.kind == "case_name"]
     places = tuple(p for p in places_in(text)
                    if p.country not in countries and p.country != home_country
                    and (p.population >= tuning.PLACE_MIN_POPULATION
                         or (p.country in indexed and p.population >= tuning.PLACE_MIN_INDEXED_POPULATION))
-                   and not _inside_country_name(p, text, countries) and not _party_of(p, text, catalog))
+                   and not _inside_country_name(p, text, countries) and not _party_of(p, parties, catalog))
     premise, kind = premise_clause(text)
     return Query(
-        text=text, language=language, references=tuple(parse_references(text)), countries=countries,
+        text=text, language=language, references=references, countries=countries,
         places=places, years=years_in(text), asks_figure=bool(_ASKS_FIGURE.search(text)),
         asks_date=bool(_ASKS_DATE.search(text)), premise=premise, premise_kind=kind,
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
@@ -155,11 +157,9 @@ def premise_clause(text: str) -> tuple[str, str]:
     return "", ""
 
 
-def _party_of(place, text: str, catalog) -> bool:
-    """"Paez v. Sweden": a party's name is not a place, when the index holds a decision of that name."""
-    from .references import parse_references as refs
-
-    names = [r.key for r in refs(text) if r.kind == "case_name"]
+def _party_of(place, case_names: list[str], catalog) -> bool:
+    """"Paez v. Sweden": a party's name is not a place, when the question or the index names a decision so."""
+    names = list(case_names)
     if catalog is not None:
         names += [n for n in catalog.names.values() if place.name in n]
     return any(re.search(rf"(?<![\w.]){re.escape(place.name)}(?![\w])", n) for n in names)
