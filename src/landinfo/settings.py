@@ -56,6 +56,9 @@ class Settings(BaseSettings):
                                description="Where chat ratings are kept (feedback.jsonl; folder 0700, file 0600).")
     scratch_dir: Path | None = Field(None, description="Where the chat makes its private scratch folder (exports, uploads; 0700, removed on exit); empty = /dev/shm (memory) when there is one, else the system temp folder.")
     log_answers: bool = Field(False, description="Write questions and answers to the log (off: nothing of the content is logged).")
+    # who may send the chat server what (issue 20)
+    public_hosts: str = Field("", description="Host names (comma-separated) the chat is reached by besides loopback and the bound address, e.g. a reverse proxy's public name; a request naming any other Host is refused with 400 (DNS rebinding).")
+    forwarded_allow_ips: str = Field("", description="Addresses (comma-separated) of reverse proxies whose X-Forwarded-For/-Proto are believed; empty = none: the client address is the connection's, so the login back-off cannot be dodged by a header.")
 
     def index_path(self) -> Path:
         return Path(self.index_dir)

@@ -25,7 +25,7 @@ from .scratch import Scratch, exit_on_sigterm, private_file, write_private
 from .settings import Settings
 from .ui_backend import Backend, NotReady, load_users
 from .ui_docs import doc_router
-from .ui_security import SecurityMiddleware
+from .ui_security import SecurityMiddleware, ServedHosts
 from .ui_render import (answer_markdown, index_down_html, no_index_html, question_markdown, sources_panel,
                         status_html, stream_cuts)
 from .ui_style import COPY_JS, CSS, HEAD
@@ -310,7 +310,7 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
         return token is not None and token in ui_app.tokens
 
     app.include_router(doc_router(backend.library, logged_in))
-    app.add_middleware(SecurityMiddleware, logged_in=logged_in)
+    app.add_middleware(SecurityMiddleware, logged_in=logged_in, hosts=ServedHosts(settings.host, settings.public_hosts))
     from .auth import guard_logins  # argon2 hashes, back-off per user and client address
 
     gr.mount_gradio_app(app, demo, path="/", auth=guard_logins(app, settings) if users else None, auth_message=AUTH_MESSAGE,
@@ -353,6 +353,10 @@ def serve(settings: Settings) -> None:
     threading.Thread(target=backend.warm_up, name="warm-up", daemon=True).start()
     print(f"landinfo: serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        # X-Forwarded-For and -Proto only from the configured proxies: uvicorn believes them from 127.0.0.1 by default,
+        # and a rotated header would make each login attempt come from a new address
+        proxies = settings.forwarded_allow_ips.strip()
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                    proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
     finally:
         scratch.remove()
