@@ -1,7 +1,8 @@
 """What every request to the chat server meets, whatever route it takes: it must name one of the server's own host
 names (DNS rebinding), a browser request from another origin is refused (CSRF, and gradio's CORS for any localhost
-page), and gradio's session routes that skip the login get it here; and every response gets anti-framing and
-no-sniff headers, no remote URL is fetched on a client's behalf, and the login page describes no API. A pure ASGI middleware, so the queue's event streams pass through unbuffered."""
+page), gradio's session routes that skip the login get it here, an upload must fit the scratch quota; and every
+response gets anti-framing and no-sniff headers, no remote URL is fetched on a client's behalf, and the login page
+describes no API. A pure ASGI middleware, so the queue's event streams pass through unbuffered."""
 from __future__ import annotations
 
 import ipaddress
@@ -25,6 +26,7 @@ _READING = frozenset({"GET", "HEAD", "OPTIONS"})
 _LOGIN = frozenset({"/login", "/login/"})
 # gradio routes that touch a session (reset and cancel are POSTs) but do not ask for the login themselves
 _SESSION_ROUTES = ("/gradio_api/heartbeat/", "/gradio_api/stream/")
+_UPLOADS = frozenset({"/gradio_api/upload", "/gradio_api/upload/", "/gradio_api/process_recording"})
 _WILDCARDS = frozenset({"", "0.0.0.0", "::"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -51,12 +53,15 @@ class ServedHosts:
 
 
 class SecurityMiddleware:
-    """`logged_in(request)` says whether a request carries a valid login (always True without users)."""
+    """`logged_in(request)` says whether a request carries a valid login (always True without users);
+    `upload_room()` how many bytes the scratch folder may still take."""
 
-    def __init__(self, app, logged_in: Callable[[Request], bool], hosts: ServedHosts):
+    def __init__(self, app, logged_in: Callable[[Request], bool], hosts: ServedHosts,
+                 upload_room: Callable[[], int]):
         self.app = app
         self.logged_in = logged_in
         self.hosts = hosts
+        self.upload_room = upload_room
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -88,6 +93,12 @@ class SecurityMiddleware:
         needs_login = (method not in _READING and path not in _LOGIN) or path.startswith(_SESSION_ROUTES)
         if needs_login and scope["type"] == "http" and not self.logged_in(Request(scope)):
             return 401, b"Log in first."
+        if method == "POST" and path in _UPLOADS:
+            length = headers.get("content-length", "")
+            if not length.isdigit():
+                return 411, b"An upload must say its length."
+            if int(length) > self.upload_room():
+                return 413, b"The server's scratch space is full; try again later or ask the administrator."
         return None
 
 
