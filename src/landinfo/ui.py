@@ -4,6 +4,7 @@ The only module (with its ui_* parts) that imports gradio. One Backend (one Assi
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -38,6 +39,8 @@ LANGUAGES = {"English": "en", "Svenska": "sv"}
 AUTH_MESSAGE = ("Landinfo — COI and case-law research. Log in with the account you were given. / "
                 "Logga in med det konto du har fått.")
 _STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as typing, too little to slow work
+_UNREADABLE_INPUT = "An input of this request could not be used; a file must be uploaded here first."
+log = logging.getLogger("landinfo.ui")
 
 
 class Labels:
@@ -114,6 +117,21 @@ class Exports:
         threading.Thread(target=loop, name="prune-exports", daemon=True).start()
 
 
+class _Blocks(gr.Blocks):
+    """gr.Blocks whose inputs that cannot be used (a file path not uploaded here, a malformed FileData) become one log
+    line and an error that names no server path, instead of a traceback per request and gradio's message, which
+    repeats the path made absolute (the server's working folder)."""
+
+    async def preprocess_data(self, block_fn, inputs, state, explicit_call=False):
+        try:
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error:
+            raise
+        except Exception as exc:
+            log.warning("refused an input of %s: %s", getattr(block_fn, "name", "an event"), type(exc).__name__)
+            raise gr.Error(_UNREADABLE_INPUT, print_exception=False) from None
+
+
 def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
     settings = backend.settings
     exports = Exports(scratch.folder("exports"), settings.exports_kept, settings.export_max_age_s)
@@ -121,7 +139,7 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
     labels = Labels()
     # gradio's copies of exports and uploads go after the same age as the exports
     max_age = max(1, int(settings.export_max_age_s))
-    with gr.Blocks(title="Landinfo", analytics_enabled=False, delete_cache=(min(3600, max_age), max_age)) as demo:
+    with _Blocks(title="Landinfo", analytics_enabled=False, delete_cache=(min(3600, max_age), max_age)) as demo:
         ui_lang = gr.State("en")
         answers = gr.State([])
         with gr.Row(elem_id="topbar"):

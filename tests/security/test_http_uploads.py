@@ -1,6 +1,6 @@
 """What a client can make the chat server keep, and what a bad upload tells it (real `landinfo serve` on loopback):
 an upload over the size limit or past the scratch quota is refused with 413 and nothing of it is kept, answer
-exports are pruned (count and age)."""
+exports are pruned (count and age), an upload error names no server path, and a bad file input is one log line."""
 from __future__ import annotations
 
 import os
@@ -96,3 +96,37 @@ def test_answer_exports_are_pruned_oldest_first(server):
         call_by_index(client, respond, [QUESTIONS[0], [], [], "en", [], [], [], "", "", False])
         assert not set(kept) & set(exports.iterdir())
         assert len(list(exports.iterdir())) == 2  # the new answer's Markdown and Word files
+
+
+def test_an_upload_error_names_no_server_path(server):
+    with closing(server.client(USER, PASSWORD)) as client:
+        config = client.get("/config").json()
+        uploaded = _upload(client, "broken.yaml", b"name: [unclosed\n")
+        assert uploaded.status_code == 200
+        (path,) = uploaded.json()
+        fn = _fn(config, elem_id="trainer-upload")
+        data = [{"path": path, "orig_name": "broken.yaml", "meta": {"_type": "gradio.FileData"}}, "en"]
+        said = call_by_index(client, fn, data + [None] * (len(_inputs(config, fn)) - 2))
+    assert "process_completed" in said
+    assert "broken.yaml" in said and "YAML" in said  # the officer still learns what is wrong with which file
+    assert str(server.scratch) not in said and "/gradio/" not in said
+
+
+def test_a_bad_file_input_is_one_log_line_and_no_path(server):
+    requests = 12
+    with closing(server.client(USER, PASSWORD)) as client:
+        config = client.get("/config").json()
+        fn = _fn(config, elem_id="trainer-upload")
+        before = len(server.output().splitlines())
+        said = []
+        for i in range(requests):
+            name = "/etc/hostname" if i % 2 else f"not-uploaded-{i}.yaml"  # absolute, or relative to the cwd
+            data = [{"path": name, "orig_name": "x.yaml", "meta": {"_type": "gradio.FileData"}}, "en"]
+            said.append(call_by_index(client, fn, data + [None] * (len(_inputs(config, fn)) - 2)))
+        time.sleep(0.5)
+    lines = server.output().splitlines()[before:]
+    print(f"{requests} bad file inputs -> {len(lines)} log lines")
+    assert all('"success":false' in s.replace(" ", "") for s in said)
+    assert "Traceback" not in "\n".join(lines)
+    assert len(lines) <= requests
+    assert not any(str(server.folder) in s for s in said)  # the server's working folder is not given away
