@@ -56,6 +56,13 @@ class Settings(BaseSettings):
                                description="Where chat ratings are kept (feedback.jsonl; folder 0700, file 0600).")
     scratch_dir: Path | None = Field(None, description="Where the chat makes its private scratch folder (exports, uploads; 0700, removed on exit); empty = /dev/shm (memory) when there is one, else the system temp folder.")
     log_answers: bool = Field(False, description="Write questions and answers to the log (off: nothing of the content is logged).")
+    # who may send the chat server what, and what its scratch folder may hold (issue 20)
+    public_hosts: str = Field("", description="Host names (comma-separated) the chat is reached by besides loopback and the bound address, e.g. a reverse proxy's public name; a request naming any other Host is refused with 400 (DNS rebinding).")
+    forwarded_allow_ips: str = Field("", description="Addresses (comma-separated) of reverse proxies whose X-Forwarded-For/-Proto are believed; empty = none: the client address is the connection's, so the login back-off cannot be dodged by a header.")
+    max_upload_mb: float = Field(10.0, gt=0, description="Largest file the chat accepts in one upload, in MB (a trainer's question set: a few KB); a larger one is refused with 413.")
+    scratch_quota_mb: float = Field(100.0, gt=0, description="Most the private scratch folder (memory, by default) may hold, in MB; an upload that would pass it is refused with 413.")
+    exports_kept: int = Field(200, ge=2, description="Export files (an answer is a Markdown and a Word file) kept in the scratch folder; past it the oldest are removed.")
+    export_max_age_s: float = Field(28800.0, gt=0, description="Seconds after which an export, and gradio's copy of it or of an upload, is removed (8 h: a working day).")
 
     def index_path(self) -> Path:
         return Path(self.index_dir)

@@ -4,6 +4,7 @@ The only module (with its ui_* parts) that imports gradio. One Backend (one Assi
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -25,7 +26,8 @@ from .scratch import Scratch, exit_on_sigterm, private_file, write_private
 from .settings import Settings
 from .ui_backend import Backend, NotReady, load_users
 from .ui_docs import doc_router
-from .ui_security import SecurityMiddleware
+from .ui_quota import folder_bytes, prune
+from .ui_security import SecurityMiddleware, ServedHosts
 from .ui_render import (answer_markdown, index_down_html, no_index_html, question_markdown, sources_panel,
                         status_html, stream_cuts)
 from .ui_style import COPY_JS, CSS, HEAD
@@ -37,6 +39,8 @@ LANGUAGES = {"English": "en", "Svenska": "sv"}
 AUTH_MESSAGE = ("Landinfo — COI and case-law research. Log in with the account you were given. / "
                 "Logga in med det konto du har fått.")
 _STREAM_PAUSE = 0.04  # seconds between streamed sentences: enough to read as typing, too little to slow work
+_UNREADABLE_INPUT = "An input of this request could not be used; a file must be uploaded here first."
+log = logging.getLogger("landinfo.ui")
 
 
 class Labels:
@@ -87,24 +91,55 @@ def _filters(ui: str, countries, doc_types, languages, since, until, prefer_rece
 
 
 class Exports:
-    """Markdown and Word files of answers (0600), in the process's private scratch folder, for the download buttons."""
+    """Markdown and Word files of answers (0600), in the process's private scratch folder, for the download buttons;
+    at most `keep` files, none older than `max_age_s`: pruned at each export and every few minutes."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, keep: int, max_age_s: float):
+        self.folder, self.keep, self.max_age_s = folder, keep, max_age_s
 
     def write(self, answer: Answer) -> tuple[str, str]:
         stem = self.folder / f"landinfo-answer-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}"
         markdown = write_private(stem.with_suffix(".md"), answer_to_markdown(answer))
         docx = stem.with_suffix(".docx")
         answer_to_docx(answer, str(docx))
+        self.prune()
         return str(markdown), str(private_file(docx))
+
+    def prune(self) -> None:
+        prune(self.folder, self.keep, self.max_age_s)
+
+    def keep_pruning(self) -> None:
+        """Start a daemon thread that prunes while no answer is exported (old exports must go even then)."""
+        def loop():
+            while self.folder.is_dir():
+                time.sleep(max(1.0, min(300.0, self.max_age_s / 4)))
+                self.prune()
+        threading.Thread(target=loop, name="prune-exports", daemon=True).start()
+
+
+class _Blocks(gr.Blocks):
+    """gr.Blocks whose inputs that cannot be used (a file path not uploaded here, a malformed FileData) become one log
+    line and an error that names no server path, instead of a traceback per request and gradio's message, which
+    repeats the path made absolute (the server's working folder)."""
+
+    async def preprocess_data(self, block_fn, inputs, state, explicit_call=False):
+        try:
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error:
+            raise
+        except Exception as exc:
+            log.warning("refused an input of %s: %s", getattr(block_fn, "name", "an event"), type(exc).__name__)
+            raise gr.Error(_UNREADABLE_INPUT, print_exception=False) from None
 
 
 def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
     settings = backend.settings
-    exports = Exports(scratch.folder("exports"))
+    exports = Exports(scratch.folder("exports"), settings.exports_kept, settings.export_max_age_s)
+    exports.keep_pruning()
     labels = Labels()
-    with gr.Blocks(title="Landinfo", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
+    # gradio's copies of exports and uploads go after the same age as the exports
+    max_age = max(1, int(settings.export_max_age_s))
+    with _Blocks(title="Landinfo", analytics_enabled=False, delete_cache=(min(3600, max_age), max_age)) as demo:
         ui_lang = gr.State("en")
         answers = gr.State([])
         with gr.Row(elem_id="topbar"):
@@ -310,12 +345,15 @@ def create_app(settings: Settings, backend: Backend | None = None) -> tuple[Fast
         return token is not None and token in ui_app.tokens
 
     app.include_router(doc_router(backend.library, logged_in))
-    app.add_middleware(SecurityMiddleware, logged_in=logged_in)
+    quota = int(settings.scratch_quota_mb * 1_000_000)
+    app.add_middleware(SecurityMiddleware, logged_in=logged_in, hosts=ServedHosts(settings.host, settings.public_hosts),
+                       upload_room=lambda: quota - folder_bytes(scratch.root))
     from .auth import guard_logins  # argon2 hashes, back-off per user and client address
 
     gr.mount_gradio_app(app, demo, path="/", auth=guard_logins(app, settings) if users else None, auth_message=AUTH_MESSAGE,
                         server_name=settings.host, server_port=settings.port, footer_links=[],
                         run_history=False, ssr_mode=False, mcp_server=False, show_error=True,
+                        max_file_size=int(settings.max_upload_mb * 1_000_000),
                         theme=gr.themes.Default(primary_hue="blue", secondary_hue="slate",
                                                 font=["system-ui", "Segoe UI", "Roboto", "sans-serif"]),
                         css=CSS, head=HEAD, allowed_paths=[str(scratch.folder("exports")), str(scratch.folder("exercise"))],
@@ -353,6 +391,10 @@ def serve(settings: Settings) -> None:
     threading.Thread(target=backend.warm_up, name="warm-up", daemon=True).start()
     print(f"landinfo: serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        # X-Forwarded-For and -Proto only from the configured proxies: uvicorn believes them from 127.0.0.1 by default,
+        # and a rotated header would make each login attempt come from a new address
+        proxies = settings.forwarded_allow_ips.strip()
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                    proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
     finally:
         scratch.remove()

@@ -132,8 +132,9 @@ def build_trainer(backend: Backend, labels, ui_lang, folder: Path) -> Trainer:
             return (gr.skip(), "") + (gr.skip(),) * len(view_outputs)
         try:
             qset = load_question_set(path)
-        except QuestionSetError as exc:
-            return (gr.skip(), f"```\n{exc}\n```") + (gr.skip(),) * len(view_outputs)
+        except QuestionSetError as exc:  # the file's own name, not where the server keeps it
+            said = str(exc).replace(str(path), Path(path).name)
+            return (gr.skip(), f"```\n{said}\n```") + (gr.skip(),) * len(view_outputs)
         exercise = Exercise(qset)
         return (exercise, t(ui, "loaded", name=qset.name, n=len(qset.questions)), *view(exercise, ui))
 

@@ -1,4 +1,4 @@
-"""landinfo serve [--host H] [--port P] [--auth-file FILE]"""
+"""landinfo serve [--host H] [--port P] [--auth-file FILE] [--public-host NAME,...] [--forwarded-allow-ips IP,...]"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +11,10 @@ def register(p) -> None:
     p.add_argument("--host", help="address to bind (default: $LANDINFO_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default: $LANDINFO_PORT or 7860)")
     p.add_argument("--auth-file", help="file of 'user:password' lines; users may also come from $LANDINFO_USERS")
+    p.add_argument("--public-host", help="host names (comma-separated) the chat is reached by besides loopback and "
+                                         "--host, e.g. a reverse proxy's (default: $LANDINFO_PUBLIC_HOSTS)")
+    p.add_argument("--forwarded-allow-ips", help="proxies (comma-separated addresses) whose X-Forwarded-For is "
+                                                 "believed (default: $LANDINFO_FORWARDED_ALLOW_IPS, none)")
     p.set_defaults(func=run)
 
 
@@ -24,6 +28,8 @@ def run(args, settings) -> int:
     from ..ui import serve
 
     updates = {k: v for k, v in (("host", args.host), ("port", args.port),
-                                 ("auth_file", Path(args.auth_file) if args.auth_file else None)) if v}
+                                 ("auth_file", Path(args.auth_file) if args.auth_file else None),
+                                 ("public_hosts", args.public_host), ("forwarded_allow_ips", args.forwarded_allow_ips))
+               if v}
     serve(settings.model_copy(update=updates) if updates else settings)
     return 0
