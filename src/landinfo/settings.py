@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port the chat listens on.")
     users: str = Field("", repr=False, description="Chat logins besides auth_file, 'user:password' or 'user:<argon2 hash>' items separated by commas (a serve-start warning for each plain password).")
     auth_file: Path | None = Field(None, description="File of 'user:<argon2 hash>' lines written by `landinfo users add` (plain 'user:password' lines work, with a warning); when set the chat asks for a login.")
-    login_failures: int = Field(5, description="Failed logins in a row, per user and per client address, after which each further attempt must wait.")
+    login_failures: int = Field(5, description="Failed logins in a row from a client address (for any user, or for one user), or for a user from addresses it has not logged in from, after which each further attempt must wait.")
     login_backoff_s: float = Field(5.0, description="First wait after too many failed logins, in seconds; doubles with each further failure, up to 15 minutes.")
     concurrency: int = Field(2, description="Answers computed at once by the chat; the rest wait in the queue.")
     feedback_dir: Path = Field(Path.home() / ".local" / "share" / "landinfo" / "feedback",
