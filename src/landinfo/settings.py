@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     scratch_dir: Path | None = Field(None, description="Where the chat makes its private scratch folder (exports, uploads; 0700, removed on exit); empty = /dev/shm (memory) when there is one, else the system temp folder.")
     log_answers: bool = Field(False, description="Write questions and answers to the log (off: nothing of the content is logged).")
     # issue #20 (files): limits on what a crafted file may cost
+    max_xml_part_mb: float = Field(5.0, description="Largest XML part of a .docx that ingest parses whole (styles, properties, relationships), in MB unpacked; a real one is tens of KB. A larger one refuses the file with one line. 0 = no limit.")
     max_page_pixels: int = Field(8_000_000, ge=100_000, description="Most pixels a rendered PDF page may have (8 MP: an A4 page at the viewer's 1,100 px is 1.7 MP); a larger page is scaled down to fit, and one still taller than a JPEG may be is shown as 'page too large'.")
 
     def index_path(self) -> Path:
