@@ -24,6 +24,7 @@ from landinfo.settings import Settings
 from landinfo.sources import SourceLibrary
 from landinfo.store import Store
 from landinfo.ui_docs import doc_router
+from measured import PEAK_MB
 from test_sources import _free_port, _get
 
 SLIVER, TALL = (3, 14_400), (250, 14_400)  # points; 14,400 is the most a PDF page may measure
@@ -46,13 +47,13 @@ def _crafted(path):
 
 def test_rendering_a_page_14400_points_tall_stays_within_the_pixel_cap_and_its_memory(tmp_path):
     pdf = _crafted(tmp_path / "crafted.pdf")
-    script = (
-        "import io, json, resource, sys\n"
+    script = PEAK_MB + (
+        "import io, json, sys\n"
         "from PIL import Image\n"
         "from pathlib import Path\nfrom landinfo.pdf_pages import PdfPages\n"
         "image = PdfPages().image(Path(sys.argv[1]), 3)\n"
         "size = Image.open(io.BytesIO(image)).size\n"
-        "print(json.dumps({'size': size, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
+        "print(json.dumps({'size': size, 'peak_mb': peak_mb()}))\n")
     done = subprocess.run([sys.executable, "-c", script, str(pdf)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     measured = json.loads(done.stdout)
