@@ -9,6 +9,7 @@ from . import datafiles
 from .account_check import AccountCheck, ClaimCheck
 from .export import _code_block, _link, markdown_text
 from .records import locator
+from .word import WordDocument
 
 TEXTS = {language: sections["check"] for language, sections in datafiles.text().items()}
 
@@ -74,29 +75,27 @@ def annex_markdown(result: AccountCheck, stale_months: int = 24, today: date | N
 
 
 def annex_docx(result: AccountCheck, path: str, stale_months: int = 24, today: date | None = None) -> None:
-    from docx import Document
-
     words = texts(result.language)
     checked = [c for c in result.claims if c.status != "personal"]
-    doc = Document()
-    doc.add_heading(words["annex_title"], level=1)
-    doc.add_paragraph(words["annex_intro"])
-    doc.add_paragraph(words["annex_meta"].format(country=result.country or words["any_country"],
-                                                 date=(today or date.today()).isoformat(),
-                                                 claims=len(result.claims), checked=len(checked)))
+    doc = WordDocument()
+    doc.heading(words["annex_title"], level=1)
+    doc.paragraph(words["annex_intro"])
+    doc.paragraph(words["annex_meta"].format(country=result.country or words["any_country"],
+                                             date=(today or date.today()).isoformat(),
+                                             claims=len(result.claims), checked=len(checked)))
     for n, check in enumerate(checked, start=1):
-        doc.add_heading(words["claim_n"].format(n=n), level=2)
-        doc.add_paragraph(check.claim.text, style="Quote")
-        doc.add_paragraph().add_run(status_line(check, result.language, stale_months)).italic = True
+        doc.heading(words["claim_n"].format(n=n), level=2)
+        doc.paragraph(check.claim.text, style="Quote")
+        doc.paragraph(status_line(check, result.language, stale_months), italic=True)
         if check.status == "not_covered":
-            doc.add_paragraph(searched_line(check, result.language))
+            doc.paragraph(searched_line(check, result.language))
         for i, (reference, url, quotes) in enumerate(references(check, result.language), start=1):
-            doc.add_paragraph(f"[{i}] " + reference + (f", {url}" if url else ""))
+            doc.paragraph(f"[{i}] " + reference + (f", {url}" if url else ""))
             for quote in quotes:
-                doc.add_paragraph(quote, style="Intense Quote")
+                doc.paragraph(quote, style="Intense Quote")
     personal = [c for c in result.claims if c.status == "personal"]
     if personal:
-        doc.add_heading(words["personal_heading"], level=2)
+        doc.heading(words["personal_heading"], level=2)
         for c in personal:
-            doc.add_paragraph(c.claim.text, style="List Bullet")
+            doc.paragraph(c.claim.text, style="List Bullet")
     doc.save(path)

@@ -1,4 +1,9 @@
-"""Chat logins: users with argon2 password hashes, and a back-off per user and per client address.
+"""Chat logins: users with argon2 password hashes, and a back-off that throttles the guessing, not the owner.
+
+Failed logins are counted per client address, per (user, address) and per user. The first two hold up the
+address that failed; the per-user count holds up only addresses the user has never logged in from, so a
+stranger who guesses a user's password (from one address or many) cannot lock the user out of an address
+they have logged in from before (issue #20).
 
 Users come from the users file (`NAME:$argon2id$...` lines written by `landinfo users add`) and
 $LANDINFO_USERS; plain `NAME:password` entries still work, with a warning at serve start. Gradio hands the
@@ -218,12 +223,16 @@ def _matches(hashed: str, password: str) -> bool:
 
 
 class Login:
-    """Gradio's login check (`Login.check`), with the back-off applied per user name and per client address."""
+    """Gradio's login check (`Login.check`), with the back-off applied per address, per (user, address), and per
+    user for addresses the user has not logged in from."""
 
-    def __init__(self, users: list[User], backoff: Backoff):
+    def __init__(self, users: list[User], backoff: Backoff, max_known: int = MAX_TRACKED):
         self.users = {user.name: user for user in users}  # a later entry of the same name wins, as in gradio
         self.backoff = backoff
         self._hashing = asyncio.Semaphore(HASHING_AT_ONCE)
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()  # (user, address) that logged in, oldest first
+        self._max_known = max_known
+        self._known_lock = threading.Lock()
 
     def verify(self, name: str, password: str) -> bool:
         """The password check alone, in about the same time whether the user exists, is hashed or is plain."""
@@ -233,20 +242,42 @@ class Login:
         _matches(_decoy(), password)
         return user is not None and hmac.compare_digest(password.encode(), user.secret.encode())
 
+    def known(self, name: str, address: str) -> bool:
+        """Whether `name` has logged in from `address` (since the server started)."""
+        with self._known_lock:
+            return (name, address) in self._known
+
+    def _remember(self, name: str, address: str) -> None:
+        with self._known_lock:
+            self._known.pop((name, address), None)
+            self._known[(name, address)] = None
+            while len(self._known) > self._max_known:
+                self._known.popitem(last=False)
+
+    def keys(self, name: str, address: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the address's own keys, the keys whose back-off holds this attempt up). A failure counts on all three;
+        the user's count holds up only an address the user has not logged in from."""
+        own = (f"address:{address}", f"user@address:{name}@{address}")
+        return own, (own if self.known(name, address) else (*own, f"user:{name}"))
+
     async def check(self, username: str, password: str) -> bool:
         """True to log in. During a back-off, raises a 400 (shown as a failed login) without checking the password."""
-        keys = (f"user:{username}", f"address:{_CLIENT.get() or 'unknown'}")
-        self._refuse_if_waiting(keys)
+        address = _CLIENT.get() or "unknown"
+        own, applied = self.keys(username, address)
+        self._refuse_if_waiting(applied)
         async with self._hashing:
-            self._refuse_if_waiting(keys)  # failures may have been counted while this attempt queued
+            self._refuse_if_waiting(applied)  # failures may have been counted while this attempt queued
             ok = await asyncio.to_thread(self.verify, username, password)
         if ok:
-            self.backoff.succeeded(*keys)
+            # the address's failures are forgiven; the user's are not: they may be a stranger's, elsewhere
+            self.backoff.succeeded(*own)
+            self._remember(username, address)
             return True
-        wait = self.backoff.failed(*keys)
+        self.backoff.failed(*own, f"user:{username}")
+        wait = self.backoff.wait(*applied)
         if wait:
             log.warning("failed login for %r from %s; the next attempt must wait %d s",
-                        username, keys[1].partition(":")[2], math.ceil(wait))
+                        username, address, math.ceil(wait))
         return False
 
     def _refuse_if_waiting(self, keys) -> None:
@@ -277,7 +308,8 @@ class ClientAddress:
 
 
 def guard_logins(app, settings: Settings, stderr=None):
-    """Gradio's `auth=` for `app`: hashed or plain users, back-off per user and address; warns of plain entries."""
+    """Gradio's `auth=` for `app`: hashed or plain users, back-off on the guessing (see Login); warns of plain
+    entries."""
     users = read_users(settings)
     for line in plain_warnings(users):
         print(line, file=stderr or sys.stderr)

@@ -11,6 +11,7 @@ import re
 from . import datafiles
 from .answer import FRAME, Answer
 from .records import locator
+from .word import WordDocument
 
 # The export's own headings, per language: data/text/<language>.yaml, section export.
 HEADINGS = {language: sections["export"] for language, sections in datafiles.text().items()}
@@ -141,19 +142,17 @@ def answer_to_markdown(answer: Answer) -> str:
 
 
 def answer_to_docx(answer: Answer, path: str) -> None:
-    from docx import Document
-
     frame = FRAME.get(answer.language, FRAME["en"])
-    doc = Document()
-    doc.add_heading(answer.question, level=1)
+    doc = WordDocument()
+    doc.heading(answer.question, level=1)
     for item, pieces in answer_lines(answer):  # Word shows text as text: only the label's ** go
-        doc.add_paragraph(("- " if item else "") + "".join(s for _, s in pieces))
+        doc.paragraph(("- " if item else "") + "".join(s for _, s in pieces))
     for warning in answer.warnings:
-        doc.add_paragraph("⚠ " + warning)
+        doc.paragraph("⚠ " + warning)
     if answer.citations:
-        doc.add_heading(frame["sources"], level=2)
+        doc.heading(frame["sources"], level=2)
         for c in answer.citations:
             bits = [c.title or c.source, c.date or "undated", _where(c), c.source]
-            doc.add_paragraph(f"[{c.marker}] " + " · ".join(b for b in bits if b))
-            doc.add_paragraph(c.quote, style="Intense Quote")
+            doc.paragraph(f"[{c.marker}] " + " · ".join(b for b in bits if b))
+            doc.paragraph(c.quote, style="Intense Quote")
     doc.save(path)

@@ -13,6 +13,8 @@ from .answer import Answer
 from .records import locator
 
 RATINGS = ("helpful", "wrong", "missing-source")
+# What a spreadsheet reads as the start of a formula in a cell (OWASP, CSV injection): such a cell gets a ' first.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("timestamp", "rating", "comment", "user", "question", "language", "refused", "answer",
                "sources", "filters")
 
@@ -69,8 +71,23 @@ def to_csv(records: list[dict]) -> str:
         row = dict(record)
         row["sources"] = "; ".join(_cited(c) for c in _first_per_marker(record.get("citations") or []))
         row["filters"] = filter_summary(record.get("filters"))
-        writer.writerow(row)
+        writer.writerow({column: spreadsheet_text(row.get(column)) for column in CSV_COLUMNS})
     return buffer.getvalue()
+
+
+def spreadsheet_text(value) -> str:
+    """A cell's text, with a ' before it when a spreadsheet would read it as a formula (=HYPERLINK(...), +cmd|...):
+    the ratings hold what anyone typed into the chat."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_private(path: str, text: str) -> None:
+    """Write `text` to `path`, created 0600 (and made so if it was there): ratings are case material."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
 
 
 def to_jsonl(records: list[dict]) -> str:

@@ -217,7 +217,8 @@ class _Ingestion:
         self.root_key = shown(str(root))
         self.embedder = store.embedder
         self.overrides = MetadataOverrides.for_root(root)
-        self.limits = Limits(settings.max_file_mb or None, settings.max_file_seconds or None)
+        self.limits = Limits(settings.max_file_mb or None, settings.max_file_seconds or None,
+                             settings.max_xml_part_mb or None)
         self.progress = progress and sys.stderr.isatty() or settings.progress
         self.records: dict[str, FileRecord] = {}  # the manifest, kept current as files are recorded
         self.paths: dict[str, Path] = {}  # key (the path as stored, shown) -> the file

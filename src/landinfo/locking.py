@@ -6,13 +6,13 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IndexLockedError, LandinfoError
+from .errors import IndexLockedError, LandinfoError, UsageError
 
 
 def index_folder(index_dir: Path) -> Path:
-    """The index folder, or one line when something else is in its place."""
+    """The index folder, or one line when something else is in its place (a usage error: the setting is wrong)."""
     if index_dir.exists() and not index_dir.is_dir():
-        raise LandinfoError(f"{index_dir}: the index folder (LANDINFO_INDEX_DIR or --index-dir) is a file, not a "
+        raise UsageError(f"{index_dir}: the index folder (LANDINFO_INDEX_DIR or --index-dir) is a file, not a "
                             "folder; point it at a folder (it is created if missing)")
     return index_dir
 

@@ -6,10 +6,16 @@ without accents, the quote is found in the page's reduced text and mapped back t
 boxes become the highlight. A quote whose start or end is not on the cited page is looked for across the page
 break, and then both pages are marked. The only module that imports pypdfium2; PDFium is not thread-safe, so
 every call into it holds one lock.
+
+A page is rendered PAGE_WIDTH_PX wide unless that would take more than `max_pixels` (a PDF page may measure up to
+14,400 pt a side: a 250 x 14,400 pt page is 70 megapixels, 758 MB of bitmaps, at that width); then it is scaled
+down to fit. A page that, so scaled, would still be taller or wider than a JPEG may be (65,500 px) is not
+rendered: `too_large` says so, and the viewer shows "page too large" instead (issue #20).
 """
 from __future__ import annotations
 
 import io
+import math
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -18,6 +24,7 @@ from pathlib import Path
 
 PAGE_WIDTH_PX = 1100  # rendered width of every page: sharp in the full-page view, scaled down in the panel
 JPEG_QUALITY = 85  # JPEG, not PNG: encoding a page as PNG alone took 40-270 ms here (benchmarks/page_render.py)
+JPEG_MAX_SIDE = 65_500  # pixels: the most libjpeg encodes along either side
 _MIN_PIECE = 12  # letters: a quote found in pieces (reading order, a page break) has none shorter, but its last
 _MAX_PIECES = 8
 _MAX_SKIPPED = 5  # per cent of a quote's letters that may be missing from the page text
@@ -62,9 +69,11 @@ def reduce(text: str, offset: int = 0) -> tuple[str, list[int]]:
 
 
 class PdfPages:
-    """Rendered pages and reduced page texts of PDF files, cached by (file, size, mtime, page)."""
+    """Rendered pages and reduced page texts of PDF files, cached by (file, size, mtime, page); no render has more
+    than `max_pixels` pixels (Settings.max_page_pixels)."""
 
-    def __init__(self, images: int = 48, texts: int = 256):
+    def __init__(self, images: int = 48, texts: int = 256, max_pixels: int = 8_000_000):
+        self.max_pixels = max_pixels
         self._images: OrderedDict[tuple, bytes] = OrderedDict()
         self._texts: OrderedDict[tuple, _PageText | None] = OrderedDict()
         self._limits = {"images": images, "texts": texts}
@@ -103,15 +112,27 @@ class PdfPages:
                 pdf.close()
 
     def image(self, path: Path, page: int) -> bytes | None:
-        """Page `page` (1-based) as a JPEG PAGE_WIDTH_PX wide; None when the file has no such page or is unreadable."""
+        """Page `page` (1-based) as a JPEG PAGE_WIDTH_PX wide, or narrower to stay within max_pixels; None when the
+        file has no such page, is unreadable, or the page is too large to show (see `too_large`)."""
         key = self._key(path, page)
         hit, value = self._cached(self._images, key)
         if hit:
             return value
-        value = _render(path, page)
+        value = _render(path, page, self.max_pixels)
         if value is not None:
             self._store(self._images, key, value, self._limits["images"])
         return value
+
+    def too_large(self, path: Path, page: int) -> bool:
+        """True when the page exists but cannot be shown as an image within max_pixels (it is not rendered)."""
+        with _PDFIUM:
+            pdf, pdf_page = _open(path, page)
+            if pdf is None:
+                return False
+            try:
+                return _scale(pdf_page.get_width(), pdf_page.get_height(), self.max_pixels) is None
+            finally:
+                pdf.close()
 
     def text(self, path: Path, page: int) -> _PageText | None:
         key = self._key(path, page)
@@ -227,14 +248,32 @@ def _open(path: Path, page: int):
     return pdf, pdf[page - 1]
 
 
-def _render(path: Path, page: int) -> bytes | None:
+def _scale(width: float, height: float, max_pixels: int) -> float | None:
+    """Pixels per point for a page of width x height points: PAGE_WIDTH_PX wide, or less so that the image has at
+    most max_pixels; None when even then a side would be longer than a JPEG's (nothing to show but a sliver)."""
+    if width <= 0 or height <= 0:
+        return None
+    scale = PAGE_WIDTH_PX / width
+    if (width * scale + 1) * (height * scale + 1) > max_pixels:
+        # the largest scale whose image, each side rounded up as PDFium does, has at most max_pixels:
+        # (w*s + 1) * (h*s + 1) = max_pixels, solved for s
+        area, sides = width * height, width + height
+        scale = (math.sqrt(sides * sides + 4 * area * (max_pixels - 1)) - sides) / (2 * area)
+    if max(width, height) * scale > JPEG_MAX_SIDE:
+        return None
+    return scale
+
+
+def _render(path: Path, page: int, max_pixels: int) -> bytes | None:
     with _PDFIUM:
         pdf, pdf_page = _open(path, page)
         if pdf is None:
             return None
         try:
-            width = pdf_page.get_width()
-            bitmap = pdf_page.render(scale=PAGE_WIDTH_PX / width if width > 0 else 1.5, may_draw_forms=False)
+            scale = _scale(pdf_page.get_width(), pdf_page.get_height(), max_pixels)
+            if scale is None:
+                return None
+            bitmap = pdf_page.render(scale=scale, may_draw_forms=False)
             image = bitmap.to_pil()
         finally:
             pdf.close()

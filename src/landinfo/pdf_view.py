@@ -11,7 +11,8 @@ from .ui_text import t
 A4_ASPECT = 297 / 210  # a page's height/width before its text has been read
 
 
-def sheet_html(doc_id: str, page: int, marks: PageMarks | None, label: str, anchor: str = "") -> str:
+def sheet_html(doc_id: str, page: int, marks: PageMarks | None, label: str, anchor: str = "",
+               language: str = "en") -> str:
     """The page image in a box of the page's proportions, each marked line a <span class="hl"> placed in per cent,
     so the marks stay on their words at any width. The first mark gets id=`anchor` when one is given."""
     aspect = marks.aspect if marks is not None else A4_ASPECT
@@ -24,8 +25,18 @@ def sheet_html(doc_id: str, page: int, marks: PageMarks | None, label: str, anch
         spans.append(f'<span class="hl"{ident} style="left:{left * 100:.3f}%;top:{top * 100:.3f}%;'
                      f'width:{(right - left) * 100:.3f}%;height:{(bottom - top) * 100:.3f}%"></span>')
     return (f'<div class="page-sheet" data-page="{page}" style="aspect-ratio:1/{aspect:.5f};--focus:{focus:.4f}">'
-            f'<img src="{html.escape(page_image(doc_id, page))}" alt="{html.escape(label)}" loading="lazy" '
+            f'<img src="{html.escape(page_image(doc_id, page, language=language))}" alt="{html.escape(label)}" loading="lazy" '
             f'decoding="async">{"".join(spans)}</div>')
+
+
+def too_large_svg(page: int, language: str) -> str:
+    """What stands in for the image of a page too large to render (PdfPages.too_large): a picture saying so, at the
+    top of the page's box, in the reader's language; no script, nothing fetched."""
+    words = html.escape(t(language, "page_too_large", page=page))
+    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1100 120" preserveAspectRatio="xMidYMin meet">'
+            '<rect width="1100" height="120" fill="#fff4e5"/>'
+            f'<text x="550" y="68" font-family="sans-serif" font-size="26" fill="#5c3b00" text-anchor="middle">{words}'
+            '</text></svg>')
 
 
 _VIEW_CSS = """
@@ -75,7 +86,7 @@ def render_page_view(doc: SourceFile, page: int, pages: int, marked: list[PageMa
         label = t(language, "page", page=marks.page)
         parts.append(f'<div class="page-label">{html.escape(label)}</div>')
         parts.append(sheet_html(doc.doc_id, marks.page, marks if marks.boxes else None, label,
-                                anchor="quote" if i == 0 else ""))
+                                anchor="quote" if i == 0 else "", language=language))
     nav = []
     first, last = shown[0].page, shown[-1].page
     if first > 1:

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port the chat listens on.")
     users: str = Field("", repr=False, description="Chat logins besides auth_file, 'user:password' or 'user:<argon2 hash>' items separated by commas (a serve-start warning for each plain password).")
     auth_file: Path | None = Field(None, description="File of 'user:<argon2 hash>' lines written by `landinfo users add` (plain 'user:password' lines work, with a warning); when set the chat asks for a login.")
-    login_failures: int = Field(5, description="Failed logins in a row, per user and per client address, after which each further attempt must wait.")
+    login_failures: int = Field(5, description="Failed logins in a row from a client address (for any user, or for one user), or for a user from addresses it has not logged in from, after which each further attempt must wait.")
     login_backoff_s: float = Field(5.0, description="First wait after too many failed logins, in seconds; doubles with each further failure, up to 15 minutes.")
     concurrency: int = Field(2, description="Answers computed at once by the chat; the rest wait in the queue.")
     feedback_dir: Path = Field(Path.home() / ".local" / "share" / "landinfo" / "feedback",
@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     scratch_quota_mb: float = Field(100.0, gt=0, description="Most the private scratch folder (memory, by default) may hold, in MB; an upload that would pass it is refused with 413.")
     exports_kept: int = Field(200, ge=2, description="Export files (an answer is a Markdown and a Word file) kept in the scratch folder; past it the oldest are removed.")
     export_max_age_s: float = Field(28800.0, gt=0, description="Seconds after which an export, and gradio's copy of it or of an upload, is removed (8 h: a working day).")
+    # issue #20 (files): limits on what a crafted file may cost
+    max_xml_part_mb: float = Field(5.0, description="Largest XML part of a .docx that ingest parses whole (styles, properties, relationships), in MB unpacked; a real one is tens of KB. A larger one refuses the file with one line. 0 = no limit.")
+    max_page_pixels: int = Field(8_000_000, ge=100_000, description="Most pixels a rendered PDF page may have (8 MP: an A4 page at the viewer's 1,100 px is 1.7 MP); a larger page is scaled down to fit, and one still taller than a JPEG may be is shown as 'page too large'.")
 
     def index_path(self) -> Path:
         return Path(self.index_dir)

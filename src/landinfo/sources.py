@@ -68,13 +68,13 @@ def showable(record) -> SourceFile | None:
 class SourceLibrary:
     """Indexed files by doc_id; re-reads the manifest when an id is unknown (an ingest may have run since)."""
 
-    def __init__(self, records: Callable[[], dict], cache_size: int = 16):
+    def __init__(self, records: Callable[[], dict], cache_size: int = 16, max_page_pixels: int = 8_000_000):
         self._records = records
         self._by_id: dict[str, object] = {}
         self._lock = threading.Lock()
         self._units: OrderedDict[tuple, tuple[Unit, ...]] = OrderedDict()
         self._cache_size = cache_size
-        self.pages = PdfPages()  # rendered PDF pages and where quotes stand on them, cached
+        self.pages = PdfPages(max_pixels=max_page_pixels)  # rendered PDF pages and where quotes stand on them, cached
 
     def _refresh(self) -> None:
         self._by_id = {rec.doc_id: rec for rec in self._records().values() if rec.status == "indexed"}
@@ -188,8 +188,9 @@ def page_link(doc_id: str, page: int, focus: Focus | None = None, language: str 
     return f"{prefix}/{doc_id}/page?{urlencode(query)}"
 
 
-def page_image(doc_id: str, page: int, prefix: str = "/doc") -> str:
-    return f"{prefix}/{doc_id}/page/{page}.jpg"
+def page_image(doc_id: str, page: int, prefix: str = "/doc", language: str = "en") -> str:
+    """The rendered page; in Swedish the picture that stands in for a page too large to show says so in Swedish."""
+    return f"{prefix}/{doc_id}/page/{page}.jpg" + ("?lang=sv" if language == "sv" else "")
 
 
 def text_link(doc_id: str, focus: Focus | None, language: str = "en", prefix: str = "/doc") -> str:

@@ -23,7 +23,7 @@ class Backend:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.feedback = FeedbackStore(settings.feedback_dir)
-        self.library = SourceLibrary(self._records)
+        self.library = SourceLibrary(self._records, max_page_pixels=settings.max_page_pixels)
         self.problem = ""
         self._assistant = None
         self._lock = threading.Lock()

@@ -9,7 +9,7 @@ from typing import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from .pdf_view import render_page_view
+from .pdf_view import render_page_view, too_large_svg
 
 from .errors import LandinfoError
 from .sources import Focus, SourceLibrary, parse_focus, render_document, text_link
@@ -26,6 +26,8 @@ _PAGE_VIEW_HEADERS = {**_VIEW_HEADERS, "Content-Security-Policy":
                       "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"}
 # A rendered page may be kept by this browser for a while (the sources panel shows it again with every answer).
 _IMAGE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
+# What stands in for a page too large to render: a picture, inert even when opened on its own.
+_SVG_HEADERS = {**_IMAGE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 _FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "no-store"}
 
 
@@ -79,11 +81,16 @@ def doc_router(library: SourceLibrary, allowed: Callable[[Request], bool] = lamb
         return HTMLResponse(page, headers=_VIEW_HEADERS)
 
     @router.get(prefix + "/{doc_id}/page/{number}.jpg")
-    def page_image(doc_id: str, number: int, request: Request):
+    def page_image(doc_id: str, number: int, request: Request, lang: str = "en"):
         doc, refusal = indexed_document(doc_id, request)
         if refusal:
             return refusal
-        image = library.pages.image(doc.path, number) if doc.is_pdf and 0 < number < 100_000 else None
+        if not (doc.is_pdf and 0 < number < 100_000):
+            return PlainTextResponse("No such page.", status_code=404)
+        image = library.pages.image(doc.path, number)
+        if image is None and library.pages.too_large(doc.path, number):
+            return Response(too_large_svg(number, "sv" if lang == "sv" else "en"), media_type="image/svg+xml",
+                            headers=_SVG_HEADERS)
         if image is None:
             return PlainTextResponse("No such page.", status_code=404)
         return Response(image, media_type="image/jpeg", headers=_IMAGE_HEADERS)

@@ -209,7 +209,7 @@ def _page_windows(library: SourceLibrary, doc, page: int, focus: Focus | None, c
         href = page_link(doc.doc_id, number, focus, ui) + ("#quote" if marks is not None else "")
         windows.append(f'<a class="page-window{"" if marks is not None else " unmarked"}" href="{html.escape(href)}" '
                        f'target="_blank" rel="noopener" title="{html.escape(label)}">'
-                       f"{sheet_html(doc.doc_id, number, marks, label)}</a>")
+                       f"{sheet_html(doc.doc_id, number, marks, label, language=ui)}</a>")
     if shown[0] is not None:
         caption = t(ui, "page_figure", page=", ".join(str(m.page) for m in shown))
     else:  # no quote (a closest passage of a refusal), or one the page's text does not have

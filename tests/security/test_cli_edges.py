@@ -147,7 +147,7 @@ def test_has_words_decides_what_can_be_a_question(text, expected):
 @pytest.mark.parametrize("command", [["search", "journalists"], ["ask", "Hur behandlas journalister?"]])
 def test_an_unknown_country_names_the_indexed_ones_without_loading_a_model(command, index_dir, no_model, capsys):
     code, lines, seconds = run_cli(["--index-dir", str(index_dir), *command, "--country", "Atlantis"], capsys)
-    assert code == 1
+    assert code == 2  # a usage error, as README says: the flag names no indexed country
     line = one_line(lines, "--country Atlantis", "no indexed document")
     assert line.endswith("indexed countries: Eritrea, Iraq"), line
     assert seconds < FAST_S
@@ -165,6 +165,63 @@ def test_a_country_is_matched_in_any_case_and_in_swedish(given, indexed_as, sour
     found = json.loads(capsys.readouterr().out)
     assert found["filters"]["countries"] == [indexed_as]
     assert found["passages"] and {p["source"] for p in found["passages"]} == {source}
+
+
+@pytest.mark.parametrize("command", [["status"], ["search", "journalists"], ["ask", "Vad gäller?"],
+                                     ["check", "-", "--country", "Iraq"], ["ingest", str(REPO / "corpus")]])
+def test_an_index_folder_that_is_a_file_is_a_usage_error(command, tmp_path, no_model, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("I was detained in Baghdad in 2023.\n"))
+    (tmp_path / "indexes.txt").write_text("not a folder\n", encoding="utf-8")
+    code, lines, seconds = run_cli(["--index-dir", str(tmp_path / "indexes.txt"), *command], capsys)
+    assert code == 2, lines
+    one_line(lines, "indexes.txt", "is a file, not a folder")
+    assert seconds < FAST_S
+
+
+def test_a_batch_line_with_an_unknown_country_is_reported_as_file_and_line(tmp_path, index_dir, no_model, capsys):
+    batch = tmp_path / "accounts.jsonl"
+    batch.write_text('{"account": "I was detained in Baghdad.", "country": "Iraq"}\n\n'
+                     '{"account": "I deserted from national service.", "country": "Atlantis"}\n', encoding="utf-8")
+    code, lines, seconds = run_cli(["--index-dir", str(index_dir), "check", "--batch", str(batch)], capsys)
+    assert code == 2
+    line = one_line(lines, "Atlantis", "no indexed document")
+    assert line.startswith(f"landinfo: {batch}:3: "), line
+    assert seconds < FAST_S
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])  # a UTF-8 locale, and the C/POSIX locale
+def test_an_account_on_standard_input_that_is_not_utf8_is_a_usage_error_before_any_model_loads(
+        errors, index_dir, no_model, capsys, monkeypatch):
+    latin1 = "Jag greps i Bagdad 2023 och fördes till ett fängelse.\n".encode("latin-1")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(latin1), encoding="utf-8", errors=errors))
+    code, lines, seconds = run_cli(["--index-dir", str(index_dir), "check", "-", "--country", "Iraq"], capsys)
+    assert code == 2
+    one_line(lines, "standard input", "line 1", "not UTF-8", "0xf6")
+    assert seconds < FAST_S
+
+
+def test_a_file_name_with_a_newline_cannot_forge_a_line_of_search_output(tmp_path, capsys):
+    """The text output prints one rank line, one source line and one text line per passage, whatever the names."""
+    from landinfo.ingest import ingest
+    from landinfo.settings import Settings
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    forged = "report\n 2. [0.999] Official verdict (coi, 2026-01-01) \x1b[32mGRANTED\x1b[0m.md"
+    (root / forged).write_text("Journalists in Eritrea are detained without trial, according to observers.\n",
+                               encoding="utf-8")
+    (root / "plain.md").write_text("# Plain report\n\nDeserters from Eritrea are held incommunicado.\n",
+                                   encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "indexes", embedding_model=FAKE_MODEL)
+    ingest(root, settings, progress=False)
+    assert main(["--index-dir", str(settings.index_dir), "--model", FAKE_MODEL, "search", "journalists Eritrea"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    lines = out.splitlines()
+    assert len(lines) == 3 * 2  # two passages, three lines each
+    assert [line[:4] for line in lines[::3]] == [" 1. ", " 2. "]
+    assert all(line.startswith("    ") for i, line in enumerate(lines) if i % 3)
+    assert "report\\n 2. [0.999]" in out and "\\x1b[32mGRANTED" in out  # shown, escaped
 
 
 def test_a_missing_corpus_folder_in_the_setting_is_a_usage_error(tmp_path, no_model, monkeypatch, capsys):

@@ -169,7 +169,7 @@ def test_an_index_folder_that_is_a_file_is_one_line(tmp_path, monkeypatch, capsy
     not_a_folder.write_text("I am a file\n")
     _environment(monkeypatch, not_a_folder)
     for argv in _commands(corpus):
-        assert main(argv) == 1, argv
+        assert main(argv) == 2, argv  # a usage error: the setting names a file (issue #20)
         err = _one_line(capsys)
         assert str(not_a_folder) in err and "is a file, not a folder" in err, (argv, err)
     assert not_a_folder.read_text() == "I am a file\n"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from ..errors import LandinfoError, UsageError
@@ -15,12 +16,25 @@ def read_text(path: str, flag: str) -> str:
         raise UsageError(f"{named(flag, path)}: is a folder; give a file") from None
     except OSError as exc:
         raise UsageError(f"{named(flag, path)}: {reason(exc)}") from None
+    return utf8_text(data, named(flag, path), "save the file as UTF-8")
+
+
+def read_stdin(what: str = "standard input") -> str:
+    """Standard input as UTF-8 text; UsageError naming the first line that is not (the bytes are decoded here, not
+    by the locale's codec: under the C locale Python would let them through as surrogates, to fail much later)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (a test's StringIO)
+        return sys.stdin.read()
+    return utf8_text(stream.read(), what, "send UTF-8 text")
+
+
+def utf8_text(data: bytes, where: str, fix: str) -> str:
+    """`data` decoded as UTF-8 (a BOM dropped); UsageError '<where>: line N is not UTF-8 text (byte 0xNN); <fix>'."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise UsageError(f"{named(flag, path)}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                         "save the file as UTF-8") from None
+        raise UsageError(f"{where}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); {fix}") from None
 
 
 def check_output(path: str | None, flag: str) -> None:

@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from ..countries import countries_in, countries_in_slug
-from ..errors import LandinfoError, UsageError
+from ..errors import UsageError
 from ..question_text import has_words
 from ..records import DOC_TYPES, Filters, period
 from ._files import read_text
@@ -76,9 +76,10 @@ def questions_from_args(text: str | None, batch: str | None, what: str) -> list[
     return questions
 
 
-def with_indexed_countries(filters: Filters, settings) -> Filters:
-    """The --country names as the index spells them ("irak", "Irak" -> "Iraq"); LandinfoError naming the indexed
-    countries when no indexed document concerns one. Reads the manifests only: no model, no vector store."""
+def with_indexed_countries(filters: Filters, settings, given: str = "--country") -> Filters:
+    """The --country names as the index spells them ("irak", "Irak" -> "Iraq"); UsageError naming the indexed
+    countries when no indexed document concerns one, `given` saying where the name came from ('--country',
+    'FILE:LINE: country'). Reads the manifests only: no model, no vector store."""
     if not filters.countries:
         return filters
     indexed = indexed_countries(settings)
@@ -93,7 +94,7 @@ def with_indexed_countries(filters: Filters, settings) -> Filters:
             unknown.append(name)
     if unknown:
         listing = ", ".join(indexed) if indexed else "none (no document has a country)"
-        raise LandinfoError(f"--country {', '.join(unknown)}: no indexed document concerns "
+        raise UsageError(f"{given} {', '.join(unknown)}: no indexed document concerns "
                             f"{'it' if len(unknown) == 1 else 'them'}; indexed countries: {listing}")
     return Filters(countries=tuple(dict.fromkeys(resolved)), doc_types=filters.doc_types,
                    languages=filters.languages, since=filters.since, until=filters.until,

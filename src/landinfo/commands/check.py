@@ -10,7 +10,7 @@ import sys
 from ..errors import UsageError
 from ..question_text import has_words
 from ..records import Filters
-from ._files import check_output, read_text, write_output
+from ._files import check_output, read_stdin, read_text, write_output
 from ._filters import _period, with_indexed_countries
 
 
@@ -65,7 +65,7 @@ def _items(args) -> list[tuple[str, str, str]]:
     if not args.batch:
         if args.account is None:
             raise UsageError("no account: give a text file, - for standard input, or --batch FILE.jsonl")
-        text = sys.stdin.read() if args.account == "-" else read_text(args.account, "account")
+        text = read_stdin() if args.account == "-" else read_text(args.account, "account")
         where = "standard input" if args.account == "-" else f"account {args.account}"
         if not has_words(text):
             raise UsageError(f"{where}: no account in it (no letters or digits)")
@@ -84,17 +84,18 @@ def _items(args) -> list[tuple[str, str, str]]:
         country = item.get("country") or args.country
         if not isinstance(country, str):
             raise UsageError(f"--batch {args.batch}: line {number}: country must be text")
-        items.append((item["account"], country.strip(), f"--batch {args.batch} line {number}: country"))
+        items.append((item["account"], country.strip(), f"{args.batch}:{number}: country"))
     if not items:
         raise UsageError(f"--batch {args.batch}: no account in the file (one JSON object a line)")
     return items
 
 
 def _country(country: str, settings, where: str) -> str:
-    """The country as the index spells it; LandinfoError naming the indexed countries when none concerns it."""
+    """The country as the index spells it; UsageError naming where it was given ('--country', 'FILE:LINE:
+    country') and the indexed countries, when no indexed document concerns it."""
     if not country:
         return ""
-    resolved = with_indexed_countries(Filters(countries=(country,)), settings).countries
+    resolved = with_indexed_countries(Filters(countries=(country,)), settings, where).countries
     return resolved[0] if resolved else country
 
 

@@ -17,14 +17,13 @@ def register(p) -> None:
 
 def run(args, settings) -> int:
     check_output(args.out, "--out")
-    from ..feedback import FeedbackStore, to_csv, to_jsonl
+    from ..feedback import FeedbackStore, to_csv, to_jsonl, write_private
 
     records = FeedbackStore(settings.feedback_dir).records()
     fmt = args.format or ("csv" if args.out and args.out.lower().endswith(".csv") else "jsonl")
     text = to_csv(records) if fmt == "csv" else to_jsonl(records)
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        write_private(args.out, text)
         print(f"{len(records)} ratings written to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)

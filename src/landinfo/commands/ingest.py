@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ._terminal import escape_controls
 
 
 def register(p) -> None:
@@ -53,9 +54,9 @@ def print_report(report) -> None:
     print(f"chunks: {c['added']} added, {c['removed']} removed, {c['unchanged']} unchanged; "
           f"{report.embedded} embedded in {report.embed_seconds:.1f} s; total {report.seconds:.1f} s")
     for dup in report.duplicates:
-        print(f"  duplicate: {dup['path']} is the same document as {dup['same_as']} (indexed once)")
+        print(escape_controls(f"  duplicate: {dup['path']} is the same document as {dup['same_as']} (indexed once)"))
     for item in report.skipped:
         if not item["reason"].startswith("metadata"):
-            print(f"  skipped: {item['path']}: {item['reason']}")
+            print(escape_controls(f"  skipped: {item['path']}: {item['reason']}"))
     for problem in report.problems:
-        print(f"  failed: {problem['path']}: {problem['reason']}", file=sys.stderr)
+        print(escape_controls(f"  failed: {problem['path']}: {problem['reason']}"), file=sys.stderr)

@@ -5,6 +5,7 @@ import json
 
 from ..records import locator
 from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
+from ._terminal import escape_controls
 
 
 def register(p) -> None:
@@ -30,7 +31,8 @@ def run(args, settings) -> int:
             continue
         for rank, p in enumerate(passages, 1):
             where = locator(p.page, p.section, whole_path=True)
-            print(f"{rank:2d}. [{p.score:.3f}] {p.title or p.source} ({p.doc_type}, {p.date or 'undated'}) {where}")
-            print(f"    {p.source}")
-            print("    " + " ".join(p.text.split())[:300])
+            print(escape_controls(f"{rank:2d}. [{p.score:.3f}] {p.title or p.source} ({p.doc_type}, "
+                                  f"{p.date or 'undated'}) {where}"))
+            print(f"    {escape_controls(p.source)}")
+            print("    " + escape_controls(" ".join(p.text.split())[:300]))
     return 0

@@ -180,16 +180,14 @@ def _styles(package: Package, main: str) -> Styles:
     part = package.related(main, RT.STYLES)
     if part is None:
         return Styles(parse_xml(StylesPart._default_styles_xml()))
-    with package.open(part) as stream:
-        return Styles(parse_xml(stream.read()))
+    return Styles(parse_xml(package.read(part)))
 
 
 def _core_meta(package: Package) -> dict:
     part = package.related("", RT.CORE_PROPERTIES)
     if part is None:
         return {}
-    with package.open(part) as stream:
-        properties = CoreProperties(parse_xml(stream.read()))
+    properties = CoreProperties(parse_xml(package.read(part)))
     return clean_meta({name: getattr(properties, name, None) for name in _CORE_PROPERTIES})
 
 

@@ -1,7 +1,10 @@
-"""How much one file may cost to read: its size (packed and unpacked) and the time its loader may take.
+"""How much one file may cost to read: its size (packed and unpacked), the size of an XML part parsed whole,
+and the time its loader may take.
 
 `load_file` sets the limits for the file it reads; loaders call `check_time()` in their loops (a cooperative
-deadline: a loop that has run past the limit stops with a LoadError) and `check_zip()` before unpacking.
+deadline: a loop that has run past the limit stops with a LoadError), `check_zip()` before unpacking, and
+`part_limit()`/`check_part()` before parsing an XML part whole (one C call the deadline cannot interrupt: a
+200 MB styles.xml took 2.28 GB and 34 s).
 """
 from __future__ import annotations
 
@@ -23,10 +26,15 @@ class Limits:
 
     max_mb: float | None = None
     max_seconds: float | None = None
+    max_part_mb: float | None = None  # an XML part parsed whole (a .docx's styles, properties, relationships)
 
     @property
     def max_bytes(self) -> int | None:
         return None if self.max_mb is None else int(self.max_mb * _MB)
+
+    @property
+    def max_part_bytes(self) -> int | None:
+        return None if self.max_part_mb is None else int(self.max_part_mb * _MB)
 
 
 @dataclass(frozen=True)
@@ -63,14 +71,27 @@ def check_size(size: int, verb: str = "is") -> None:
         raise LoadError(too_large(size, limit, verb))
 
 
-def too_large(size: int, limit: int, verb: str = "is") -> str:
+def too_large(size: int, limit: int, verb: str = "is", what: str = "", setting: str = "LANDINFO_MAX_FILE_MB") -> str:
     """'is 250 MB, over the 200 MB limit (LANDINFO_MAX_FILE_MB)'"""
-    return f"{verb} {_mb(size)} MB, over the {_mb(limit)} MB limit (LANDINFO_MAX_FILE_MB)"
+    return f"{verb} {_mb(size)} MB, over the {_mb(limit)} MB limit{' ' + what if what else ''} ({setting})"
 
 
 def _mb(size: int) -> str:
     value = size / _MB
     return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def part_limit() -> int | None:
+    """The most bytes an XML part parsed whole may have (None: no limit), to bound the read itself."""
+    return _current.get().limits.max_part_bytes
+
+
+def check_part(part: str, size: int) -> None:
+    """Raise LoadError when the XML part `part` of `size` bytes (unpacked) is over max_xml_part_mb."""
+    limit = part_limit()
+    if limit is not None and size > limit:
+        raise LoadError(f"{part} " + too_large(size, limit, "unpacks to", "for one XML part",
+                                               "LANDINFO_MAX_XML_PART_MB"))
 
 
 def check_zip(archive: zipfile.ZipFile) -> None:

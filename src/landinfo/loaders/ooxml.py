@@ -2,7 +2,8 @@
 
 Only what the Word loader needs: which part is the main document (and of what content type), which parts it
 relates to (styles, core properties), and each part as a stream. Nothing is unpacked before the zip's declared
-sizes have been checked against max_file_mb.
+sizes have been checked against max_file_mb, and no part is parsed whole (`read`, `xml`) before its own size,
+declared and as read, has been checked against max_xml_part_mb. The main document is streamed, not parsed whole.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import IO
 from lxml import etree
 
 from ..errors import LoadError
-from .limits import check_zip
+from .limits import check_part, check_zip, part_limit
 
 CORRUPT = "not a Word document (corrupt .docx)"
 _RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -34,9 +35,19 @@ class Package:
     def open(self, part: str) -> IO[bytes]:
         return self.zip.open(part)
 
+    def read(self, part: str) -> bytes:
+        """The part's bytes, to be parsed whole; LoadError when it unpacks past max_xml_part_mb, as its zip entry
+        declares or as read (never more than the limit and one byte is inflated)."""
+        info = self.zip.getinfo(part)
+        check_part(part, info.file_size)
+        limit = part_limit()
+        with self.zip.open(info) as stream:
+            data = stream.read() if limit is None else stream.read(limit + 1)
+        check_part(part, len(data))
+        return data
+
     def xml(self, part: str) -> etree._Element:
-        with self.open(part) as stream:
-            return etree.parse(stream, _SMALL_XML).getroot()
+        return etree.fromstring(self.read(part), _SMALL_XML)
 
     def related(self, source: str, rel_type: str) -> str | None:
         """The part that `source` ('' for the package itself) relates to by `rel_type`, if it is in the zip."""
