@@ -56,6 +56,11 @@ class Settings(BaseSettings):
                                description="Where chat ratings are kept (feedback.jsonl; folder 0700, file 0600).")
     scratch_dir: Path | None = Field(None, description="Where the chat makes its private scratch folder (exports, uploads; 0700, removed on exit); empty = /dev/shm (memory) when there is one, else the system temp folder.")
     log_answers: bool = Field(False, description="Write questions and answers to the log (off: nothing of the content is logged).")
+    # What one account check may ask of the server (issue 20, finding 3, 2026-12): a 100 KB account (~1,400 claims)
+    # held an answer slot for 111 s on 2 cores, ~80 ms a claim beyond the ~10 s of a 10-claim check (README), so 200
+    # claims hold one for ~26 s; 40,000 characters is ~16 pages, a long free account.
+    max_account_chars: int = Field(40_000, ge=1, description="Longest account `check` and the tab 'Check an account' take, in characters; a longer one is refused with one line, before any model work.")
+    max_account_claims: int = Field(200, ge=1, description="Most claims one account check searches (the splitter's, or the lines of a re-run); more are refused with one line, before any model work.")
 
     def index_path(self) -> Path:
         return Path(self.index_dir)

@@ -18,8 +18,8 @@ import gradio as gr
 from .account_check import AccountCheck, AccountChecker, ClaimCheck
 from .annex import annex_docx, annex_markdown, searched_line, status_line
 from .answer import Answer, Citation
-from .claims import claims_from_lines
-from .errors import IndexUnavailableError
+from .claims import bounded_claims, too_large_message
+from .errors import AccountTooLargeError, IndexUnavailableError
 from .question_text import has_words
 from .scratch import private_file, write_private
 from .ui_backend import Backend, NotReady
@@ -132,12 +132,15 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
         if not has_words(text):
             gr.Warning(t(ui, "check_no_account"))
             return (gr.skip(),) * 6
+        marks = tuple(dict.fromkeys((personal_mark(ui), personal_mark("en"), personal_mark("sv"))))
+        try:  # the account's size and claim count, before any model work
+            claims = bounded_claims(text, settings.max_account_chars, settings.max_account_claims,
+                                    None if edited is None else edited.splitlines(), marks)
+        except AccountTooLargeError as exc:
+            gr.Warning(too_large_message(exc, ui))
+            return (gr.skip(),) * 6
         started = time.perf_counter()
         try:
-            claims = None
-            if edited is not None:
-                marks = tuple(dict.fromkeys((personal_mark(ui), personal_mark("en"), personal_mark("sv"))))
-                claims = claims_from_lines(text, edited.splitlines(), marks)
             result = checker().check(text, chosen_country or "", claims=claims)
         except (NotReady, IndexUnavailableError) as exc:
             gr.Warning(str(exc) or t(ui, "no_index"))
