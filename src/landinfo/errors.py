@@ -53,3 +53,7 @@ class AccountTooLargeError(UsageError):
         self.what, self.size, self.limit = what, size, limit  # what: "chars" or "claims"
         super().__init__(f"{size:,} {'characters' if what == 'chars' else 'claims'}, more than {limit:,}")
 
+
+class CheckStoppedError(LandinfoError):
+    """An account check was stopped between claims: nobody waits for it any more (its client left, the server
+    is stopping)."""

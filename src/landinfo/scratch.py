@@ -66,8 +66,18 @@ def write_private(path: Path, text: str) -> Path:
     return private_file(path)
 
 
+_STOPPING = threading.Event()
+
+
+def stopping() -> bool:
+    """True once the process was told to stop (SIGTERM): long work in other threads (an account check) asks this
+    between steps and ends, for the interpreter waits for every such thread before it exits."""
+    return _STOPPING.is_set()
+
+
 def exit_on_sigterm() -> None:
-    """Turn SIGTERM (systemd, docker stop) into a normal exit, so `finally` blocks and atexit handlers run.
+    """Turn SIGTERM (systemd, docker stop) into a normal exit, so `finally` blocks and atexit handlers run, and
+    tell long work in other threads to stop (`stopping`).
 
     uvicorn replaces the handler while it serves and raises the signal again after its graceful shutdown; the
     default action would then kill the process before any clean-up."""
@@ -76,4 +86,5 @@ def exit_on_sigterm() -> None:
 
 
 def _exit(signum, frame):
+    _STOPPING.set()
     raise SystemExit(128 + signum)
