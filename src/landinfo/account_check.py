@@ -8,9 +8,10 @@ then every quote verified verbatim at its offsets, assistant.verify_citations). 
 country information found, found but all older than the stale limit, or none indexed. Offline, nothing here says
 a claim is true or false: quotes cannot show that.
 
-The claims' query vectors and their shortlisted sentences are embedded in one batch each for the whole account
-(the retriever reads the claims' vectors from a cache put in front of the store's embedder; the sentences come
-from a scoring pass that only records what it would embed, one call to the model, then the real pass).
+The claims' query vectors and their shortlisted sentences are embedded together for the whole account, in batches
+of 64 between which a check can be stopped (the retriever reads the claims' vectors from a cache put in front of
+the store's embedder; the sentences come from a scoring pass that only records what it would embed, then the model
+runs, then the real pass).
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 import numpy as np
 
 from . import answerability, tuning
 from .answer import Citation, ExtractiveAnswerer, _near_duplicate, _months_between
 from .claims import Claim, split_claims
+from .errors import CheckStoppedError
 from .glossary import detect_language
 from .query import Query
 from .records import Filters, Passage
@@ -92,34 +95,37 @@ class AccountChecker:
         self.min_evidence = min_evidence if min_evidence is not None else CLAIM_MIN_EVIDENCE
 
     def check(self, account: str, country: str = "", since: str = "", claims: list[Claim] | None = None,
-              today: date | None = None) -> AccountCheck:
-        """`claims`: a user's edited list instead of the splitter's."""
+              today: date | None = None, should_stop: Callable[[], bool] | None = None) -> AccountCheck:
+        """`claims`: a user's edited list instead of the splitter's. `should_stop` is asked between claims (and
+        between batches of the model's work); when it says yes the check ends with CheckStoppedError."""
         t0 = time.perf_counter()
+        going = _Going(should_stop)
         language = detect_language(account)
         claims = split_claims(account) if claims is None else claims
         checkable = [c for c in claims if not c.personal]
-        queries = {id(c): self.assistant.retriever.parse(c.text) for c in checkable}  # each claim read once
+        queries = {id(c): self.assistant.retriever.parse(c.text) for c in going(checkable)}  # each claim read once
         searched = {id(c): self._search_plan(queries[id(c)], country, since) for c in checkable}
         t1 = time.perf_counter()
         store = self.assistant.retriever.store
         with _EMBEDDER_SWAP:  # the claims' query vectors in one batch, read by the retriever from the cache
             batch = _BatchEmbedder(store.embedder)
-            batch.embed_queries([c.text for c in checkable])
+            for part in going(_slices([c.text for c in checkable])):
+                batch.embed_queries(part)
             store.embedder = batch
             try:
                 found = {id(c): self.assistant.search(queries[id(c)], searched[id(c)][1], self.settings.top_k)
-                         for c in checkable}
+                         for c in going(checkable)}
             finally:
                 store.embedder = batch.inner
         t2 = time.perf_counter()
         answerer = ExtractiveAnswerer(batch, min_evidence=self.min_evidence, stale_months=self.settings.stale_months,
                                       shortlist=CLAIM_SHORTLIST)
         batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
-        for c in checkable:
+        for c in going(checkable):
             answerer.score(queries[id(c)], found[id(c)][:tuning.ANSWER_PASSAGES])
-        batch.embed_recorded()
+        batch.embed_recorded(going)
         results = []
-        for c in claims:
+        for c in going(claims):
             if c.personal:
                 results.append(ClaimCheck(c, "personal"))
                 continue
@@ -218,12 +224,11 @@ class _BatchEmbedder:
     def embed_passages(self, texts):
         return self._get(texts, self._passages, self._wanted[1], self.inner.embed_passages)
 
-    def embed_recorded(self) -> None:
+    def embed_recorded(self, going: "_Going") -> None:
         self.recording = False
         for wanted, cache, embed in ((self._wanted[0], self._queries, self.inner.embed_queries),
                                      (self._wanted[1], self._passages, self.inner.embed_passages)):
-            texts = [t for t in wanted if t not in cache]
-            if texts:
+            for texts in going(_slices([t for t in wanted if t not in cache])):
                 cache.update(zip(texts, embed(texts)))
             wanted.clear()
 
@@ -236,6 +241,24 @@ class _BatchEmbedder:
         if missing:
             cache.update(zip(missing, embed(missing)))
         return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+
+class _Going:
+    """The claims (or batches) of a check, each handed out only while nobody has asked it to stop."""
+
+    def __init__(self, should_stop: Callable[[], bool] | None):
+        self.should_stop = should_stop
+
+    def __call__(self, items):
+        for item in items:
+            if self.should_stop is not None and self.should_stop():
+                raise CheckStoppedError("the account check was stopped before it finished")
+            yield item
+
+
+def _slices(texts: list[str], size: int = 64) -> list[list[str]]:
+    """Texts in batches of the model's work between which a check can stop (64: a few seconds on 2 cores)."""
+    return [texts[i:i + size] for i in range(0, len(texts), size)]
 
 
 def _ms(seconds: float) -> float:

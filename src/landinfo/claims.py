@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass
 
 from .countries import country_mentions
+from .errors import AccountTooLargeError
 from .glossary import detect_language
 from .sentences import split_sentences, strip_span
+from .ui_text import number, t
 
 # Who acts in a country's situation, as an account names them, in English and Swedish (word starts; a trailing *
 # in the pattern's words is any ending). Generic roles only: no group, place or country is named here.
@@ -135,19 +137,14 @@ def years_named(text: str) -> list[int]:
 def locate(account: str, text: str, near: int = 0) -> tuple[int, int]:
     """Offsets of a claim's text in the account (the occurrence nearest `near`; white space may differ), or
     (-1, -1) when it is not there as written (a user reworded it)."""
-    text = text.strip()
-    if not text:
-        return -1, -1
-    pattern = r"\s+".join(re.escape(word) for word in text.split())  # a wrapped line reads as one space
-    found = [(m.start(), m.end()) for m in re.finditer(pattern, account)]
-    if not found:
-        return -1, -1
-    return min(found, key=lambda span: abs(span[0] - near))
+    return _Locator(account).find(text, near)
 
 
 def claims_from_lines(account: str, lines: list[str], personal_marks: tuple[str, ...] = ()) -> list[Claim]:
     """A user's edited list (one claim a line) as Claims: each located in the account where it stands as written;
-    a line that starts with one of `personal_marks` is personal, the mark removed."""
+    a line that starts with one of `personal_marks` is personal, the mark removed. Lines in the account's order
+    are found in one pass over it, each from where the one before ended."""
+    locator = _Locator(account)
     claims, cursor = [], 0
     for line in lines:
         text = line.strip()
@@ -158,11 +155,60 @@ def claims_from_lines(account: str, lines: list[str], personal_marks: tuple[str,
                 break
         if not text:
             continue
-        start, end = locate(account, text, cursor)
+        start, end = locator.find(text, cursor)
         if start >= 0:
             cursor = end
         claims.append(Claim(text, start, end, personal=personal))
     return claims
+
+
+def bounded_claims(account: str, max_chars: int, max_claims: int, lines: list[str] | None = None,
+                   personal_marks: tuple[str, ...] = ()) -> list[Claim]:
+    """The claims one check of `account` takes: the splitter's, or a user's `lines` (claims_from_lines).
+    AccountTooLargeError, before any claim is read, when the account is longer than `max_chars` characters or has
+    more than `max_claims` claims (non-empty lines): the one rule every way into a check applies before model work."""
+    if len(account) > max_chars:
+        raise AccountTooLargeError("chars", len(account), max_chars)
+    if lines is not None:
+        count = sum(1 for line in lines if line.strip())
+        if count > max_claims:
+            raise AccountTooLargeError("claims", count, max_claims)
+        return claims_from_lines(account, lines, personal_marks)
+    claims = split_claims(account)
+    if len(claims) > max_claims:
+        raise AccountTooLargeError("claims", len(claims), max_claims)
+    return claims
+
+
+def too_large_message(error: AccountTooLargeError, language: str) -> str:
+    """'This account is 52,000 characters long; one check takes at most 40,000. ...' in the user's language."""
+    return t(language, f"check_too_many_{error.what}", size=number(language, error.size),
+             limit=number(language, error.limit))
+
+
+class _Locator:
+    """Finds claims' texts in one account, searching outwards from where the last one stood, so that lines in the
+    account's order cost one pass over it; a line that cannot be there (a word between its first and last that
+    is no word of the account) costs nothing."""
+
+    def __init__(self, account: str):
+        self.account = account
+        self.words = frozenset(account.split())
+
+    def find(self, text: str, near: int) -> tuple[int, int]:
+        words = text.split()
+        if not words or any(w not in self.words for w in words[1:-1]):  # inner words stand whole, space around
+            return -1, -1
+        pattern = re.compile(r"\s+".join(re.escape(word) for word in words))  # a wrapped line reads as one space
+        after = pattern.search(self.account, near)
+        # only a match that starts before `near` and is nearer than `after` can win: look back no further
+        before, lo = None, 0 if after is None else max(0, 2 * near - after.start())
+        for m in pattern.finditer(self.account, lo):
+            if m.start() >= near:
+                break
+            before = m
+        best = min((m for m in (before, after) if m is not None), key=lambda m: abs(m.start() - near), default=None)
+        return (best.start(), best.end()) if best is not None else (-1, -1)
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -44,3 +44,16 @@ class DataFileError(LandinfoError):
 class IndexUnavailableError(LandinfoError):
     """The vector index cannot answer now (the Chroma server stopped, or an ingest is rewriting it); nothing was
     changed by the failed call."""
+
+
+class AccountTooLargeError(UsageError):
+    """An account is longer, or has more claims, than one check takes; nothing was checked (exit 2)."""
+
+    def __init__(self, what: str, size: int, limit: int):
+        self.what, self.size, self.limit = what, size, limit  # what: "chars" or "claims"
+        super().__init__(f"{size:,} {'characters' if what == 'chars' else 'claims'}, more than {limit:,}")
+
+
+class CheckStoppedError(LandinfoError):
+    """An account check was stopped between claims: nobody waits for it any more (its client left, the server
+    is stopping)."""

@@ -22,6 +22,7 @@ from .coverage import default_period
 from .errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
 from .locking import chroma_lock
 from .records import Filters, Passage
+from .scratch import owned_folder, remove_leftovers
 from .settings import Settings
 
 SCHEMA_VERSION = 1
@@ -141,7 +142,11 @@ def _embedded(folder: Path, generation: bytes, read_only: bool, failed: _Embedde
 
 
 def _working_copy(folder: Path) -> Path:
-    work = Path(tempfile.mkdtemp(prefix="landinfo-readonly-"))
+    """A private folder, in the temp folder, with a copy of the read-only index's SQLite file and links to the
+    rest; it names this process as its owner, and copies that killed processes left there are removed first."""
+    temp = Path(tempfile.gettempdir())
+    remove_leftovers(temp)
+    work = owned_folder("landinfo-readonly-", temp)
     try:
         for entry in folder.iterdir():
             if entry.name.startswith("chroma.sqlite3"):

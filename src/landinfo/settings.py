@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # issue #20 (files): limits on what a crafted file may cost
     max_xml_part_mb: float = Field(5.0, description="Largest XML part of a .docx that ingest parses whole (styles, properties, relationships), in MB unpacked; a real one is tens of KB. A larger one refuses the file with one line. 0 = no limit.")
     max_page_pixels: int = Field(8_000_000, ge=100_000, description="Most pixels a rendered PDF page may have (8 MP: an A4 page at the viewer's 1,100 px is 1.7 MP); a larger page is scaled down to fit, and one still taller than a JPEG may be is shown as 'page too large'.")
+    # What one account check may ask of the server (issue 20, finding 3, 2026-12): a 100 KB account (~1,400 claims)
+    # held an answer slot for 111 s on 2 cores, ~80 ms a claim beyond the ~10 s of a 10-claim check (README), so 200
+    # claims hold one for ~26 s; 40,000 characters is ~16 pages, a long free account.
+    max_account_chars: int = Field(40_000, ge=1, description="Longest account `check` and the tab 'Check an account' take, in characters; a longer one is refused with one line, before any model work.")
+    max_account_claims: int = Field(200, ge=1, description="Most claims one account check searches (the splitter's, or the lines of a re-run); more are refused with one line, before any model work.")
 
     def index_path(self) -> Path:
         return Path(self.index_dir)

@@ -18,10 +18,10 @@ import gradio as gr
 from .account_check import AccountCheck, AccountChecker, ClaimCheck
 from .annex import annex_docx, annex_markdown, searched_line, status_line
 from .answer import Answer, Citation
-from .claims import claims_from_lines
-from .errors import IndexUnavailableError
+from .claims import bounded_claims, too_large_message
+from .errors import AccountTooLargeError, CheckStoppedError, IndexUnavailableError
 from .question_text import has_words
-from .scratch import private_file, write_private
+from .scratch import private_file, stopping, write_private
 from .ui_backend import Backend, NotReady
 from .ui_render import text_html, turn_sources
 from .ui_text import t
@@ -132,15 +132,22 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
         if not has_words(text):
             gr.Warning(t(ui, "check_no_account"))
             return (gr.skip(),) * 6
+        marks = tuple(dict.fromkeys((personal_mark(ui), personal_mark("en"), personal_mark("sv"))))
+        try:  # the account's size and claim count, before any model work
+            claims = bounded_claims(text, settings.max_account_chars, settings.max_account_claims,
+                                    None if edited is None else edited.splitlines(), marks)
+        except AccountTooLargeError as exc:
+            gr.Warning(too_large_message(exc, ui))
+            return (gr.skip(),) * 6
         started = time.perf_counter()
         try:
-            claims = None
-            if edited is not None:
-                marks = tuple(dict.fromkeys((personal_mark(ui), personal_mark("en"), personal_mark("sv"))))
-                claims = claims_from_lines(text, edited.splitlines(), marks)
-            result = checker().check(text, chosen_country or "", claims=claims)
+            result = checker().check(text, chosen_country or "", claims=claims, should_stop=_abandoned())
         except (NotReady, IndexUnavailableError) as exc:
             gr.Warning(str(exc) or t(ui, "no_index"))
+            return (gr.skip(),) * 6
+        except CheckStoppedError:  # nobody waits for the result: its slot goes to the next question
+            log.info("account check stopped after %.1f s (%d claims): its client left or the server is stopping",
+                     time.perf_counter() - started, len(claims))
             return (gr.skip(),) * 6
         # counts only: the account and its claims are never logged
         log.info("account checked in %.1f s (%d claims, %d checked)", time.perf_counter() - started,
@@ -192,6 +199,20 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
         return [t(ui, "check_intro"), f"### {t(ui, 'sources')}", shown(result, ui)]
 
     return CheckTab(country, result_state, refresh_countries, [intro, sources_title, results], relabel)
+
+
+def _abandoned() -> Callable[[], bool]:
+    """Whether nobody waits for the running event's result any more, asked between claims from the handler's
+    thread: its client's event stream closed (the page or tab closed; gradio then marks the event dead, and a
+    handler that is not a generator would otherwise run to its end, holding its answer slot), or the server is
+    stopping (SIGTERM). Reads gradio's queue (6.x: Queue.event_ids_to_events, Event.alive); test_stopping.py
+    fails if that changes."""
+    from gradio.context import LocalContext
+
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+    queue = getattr(blocks, "_queue", None)
+    event = queue.event_ids_to_events.get(event_id) if queue is not None and event_id else None
+    return lambda: stopping() or (event is not None and not event.alive)
 
 
 def _as_answer(result: AccountCheck, include_account: bool, ui: str) -> Answer:

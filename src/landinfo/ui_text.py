@@ -11,3 +11,9 @@ def t(language: str, key: str, **values) -> str:
     words = TEXT.get(language) or TEXT["en"]
     text = words.get(key, TEXT["en"].get(key, key))
     return text.format(**values) if values else text
+
+
+def number(language: str, n: int) -> str:
+    """A count as the language writes it: 12,500 in English, 12 500 (a no-break space) in Swedish."""
+    text = f"{n:,}"
+    return text.replace(",", "\u00a0") if language == "sv" else text

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import sys
 
-from ..errors import UsageError
+from ..claims import bounded_claims, too_large_message
+from ..errors import AccountTooLargeError, UsageError
 from ..question_text import has_words
 from ..records import Filters
 from ._files import check_output, read_stdin, read_text, write_output
@@ -31,7 +32,7 @@ def run(args, settings) -> int:
     since = args.since.strip()
     if since:
         _period(since, "--since")
-    items = _items(args)
+    items = _items(args, settings)
     for flag, path in (("--markdown", args.markdown), ("--docx", args.docx)):
         if path and args.batch:
             raise UsageError(f"{flag} {path}: writes one annex; with --batch every check is a JSON line")
@@ -57,9 +58,9 @@ def run(args, settings) -> int:
     return 0
 
 
-def _items(args) -> list[tuple[str, str, str]]:
+def _items(args, settings) -> list[tuple[str, str, str]]:
     """(account, country, where it came from) for each account; UsageError for a missing or unreadable file, an
-    account without words, a batch line that is not an object with a text "account"."""
+    account without words or over the account limits, a batch line that is not an object with a text "account"."""
     if args.batch and args.account is not None:
         raise UsageError(f"an account and --batch {args.batch}: give one or the other, not both")
     if not args.batch:
@@ -69,6 +70,7 @@ def _items(args) -> list[tuple[str, str, str]]:
         where = "standard input" if args.account == "-" else f"account {args.account}"
         if not has_words(text):
             raise UsageError(f"{where}: no account in it (no letters or digits)")
+        _within_limits(text, settings, where)
         return [(text, args.country.strip(), "--country")]
     items = []
     for number, line in enumerate(read_text(args.batch, "--batch").splitlines(), 1):
@@ -81,6 +83,7 @@ def _items(args) -> list[tuple[str, str, str]]:
         if not isinstance(item, dict) or not isinstance(item.get("account"), str) or not has_words(item["account"]):
             raise UsageError(f'--batch {args.batch}: line {number} needs {{"account": "...", "country": "..."}} '
                              "with an account that has words")
+        _within_limits(item["account"], settings, f"--batch {args.batch} line {number}")
         country = item.get("country") or args.country
         if not isinstance(country, str):
             raise UsageError(f"--batch {args.batch}: line {number}: country must be text")
@@ -88,6 +91,14 @@ def _items(args) -> list[tuple[str, str, str]]:
     if not items:
         raise UsageError(f"--batch {args.batch}: no account in the file (one JSON object a line)")
     return items
+
+
+def _within_limits(account: str, settings, where: str) -> None:
+    """UsageError naming the account and the setting when it is longer, or has more claims, than one check takes."""
+    try:
+        bounded_claims(account, settings.max_account_chars, settings.max_account_claims)
+    except AccountTooLargeError as exc:
+        raise UsageError(f"{where}: {too_large_message(exc, 'en')} (LANDINFO_MAX_ACCOUNT_{exc.what.upper()})") from None
 
 
 def _country(country: str, settings, where: str) -> str:
