@@ -21,8 +21,9 @@ from unittest import mock
 
 import numpy as np
 
-from landinfo import answerability, tuning
-from landinfo.assistant import Assistant
+from landinfo import tuning
+from landinfo.answer import checks
+from landinfo.answer.assistant import Assistant
 from landinfo.evaluate.answer_checks import off_country_citations
 from landinfo.evaluate.metrics import citation_precision, key_point_coverage, quote_is_verbatim, refusal_correct
 from landinfo.evaluate.questionset import load_question_set
@@ -41,13 +42,18 @@ def _off(*targets):
     return patched
 
 
+def _skip(name: str) -> tuple:
+    """The checks that run before scoring, less one."""
+    return tuple(check for check in checks.BEFORE_SCORING if check.__name__ != name)
+
+
 RULES = {
     "all": _off(),
-    "-reference": _off((answerability, "missing_reference", lambda *a: None)),
-    "-country": _off((answerability, "missing_country", lambda *a: None),
-                     (answerability, "quotable", lambda *a: True)),
-    "-period": _off((answerability, "missing_period", lambda *a: None)),
-    "-figure": _off((answerability, "missing_figure", lambda *a: None), (tuning, "ASKED_FOR_BONUS", 0.0)),
+    "-reference": _off((checks, "BEFORE_SCORING", _skip("missing_reference"))),
+    "-country": _off((checks, "BEFORE_SCORING", _skip("missing_country")),
+                     (checks, "quotable", lambda *a: True)),
+    "-period": _off((checks, "BEFORE_SCORING", _skip("missing_period"))),
+    "-figure": _off((checks, "missing_figure", lambda *a: None), (tuning, "ASKED_FOR_BONUS", 0.0)),
     "-mmr": _off((tuning, "MIN_SENTENCES", 1), (tuning, "REDUNDANCY", 0.0)),
     "-premise": _off((Assistant, "premise", lambda *a, **k: None)),
     "second-0.05": _off((tuning, "SECOND_WINDOW", 0.05)),

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from landinfo.assistant import Assistant
+from landinfo.answer.assistant import Assistant
 from landinfo.evaluate.questionset import load_question_set
 from landinfo.settings import Settings
 

@@ -31,7 +31,7 @@ def main() -> int:
 
     from landinfo import account_check
     from landinfo.account_check import AccountChecker
-    from landinfo.assistant import Assistant
+    from landinfo.answer.assistant import Assistant
     from landinfo.claims import split_claims
     from landinfo.evaluate.questionset import load_question_set
     from landinfo.settings import Settings

@@ -43,7 +43,7 @@ def render_times(corpus: Path) -> tuple[list[float], list[float]]:
 
 
 def highlight_rate(questions: Path, index_dir: Path) -> tuple[int, list[str], list[float]]:
-    from landinfo.assistant import Assistant
+    from landinfo.answer.assistant import Assistant
     from landinfo.evaluate.questionset import load_question_set
     from landinfo.settings import Settings
     from landinfo.ui_backend import Backend

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from landinfo.answer import split_sentences
+from landinfo.sentences import split_sentences
 from landinfo.evaluate.metrics import ndcg_at, recall_at, reciprocal_rank
 from landinfo.evaluate.questionset import load_question_set
 from landinfo.retrieve import Retriever

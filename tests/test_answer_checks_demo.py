@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from landinfo.assistant import Assistant, verify_citations
+from landinfo.answer.assistant import Assistant
+from landinfo.answer.quotes import verify_citations
 from landinfo.cli import main
 
 pytestmark = pytest.mark.slow

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from landinfo.answer import FRAME
-from landinfo.assistant import Assistant
+from landinfo.answer.types import FRAME
+from landinfo.answer.assistant import Assistant
 from landinfo.cli import main
 from landinfo.export import answer_to_docx, answer_to_markdown
 from landinfo.records import Filters

@@ -106,7 +106,7 @@ def test_ten_claims_are_checked_in_one_pass(demo_settings):
     """Ten claims, every one checked (the time is measured by benchmarks/check.py: two shared cores make a bound
     here flaky)."""
     from landinfo.account_check import AccountChecker
-    from landinfo.assistant import Assistant
+    from landinfo.answer.assistant import Assistant
 
     account = " ".join(["Journalists who write about Orvask province are arrested by the security service.",
                         "The police detain returnees at the airport.", "Ildaran children are refused schooling.",

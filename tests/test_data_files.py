@@ -286,7 +286,7 @@ def test_each_stop_word_list_has_one_source():
 
 
 def test_every_text_the_code_asks_for_is_in_each_language():
-    from landinfo.answer import FRAME
+    from landinfo.answer.types import FRAME
     from landinfo.export import HEADINGS
     from landinfo.ui_text import TEXT, t
 

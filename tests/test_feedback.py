@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from landinfo.answer import Answer, Citation
+from landinfo.answer.types import Answer, Citation
 from landinfo.cli import main
 from landinfo.feedback import FeedbackStore, filter_summary
 from landinfo.records import Filters, Passage

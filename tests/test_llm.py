@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from landinfo.llm import LLMAnswerer, build_messages, make_chat_model, verify_llm_answer
+from landinfo.answer.llm import LLMAnswerer, build_messages, make_chat_model, verify_llm_answer
 from landinfo.records import Passage
 from landinfo.settings import Settings
 

@@ -11,8 +11,9 @@ import json
 import pytest
 
 from chroma_server import free_port
-from landinfo.answer import FRAME, split_sentences
-from landinfo.assistant import Assistant
+from landinfo.answer.types import FRAME
+from landinfo.sentences import split_sentences
+from landinfo.answer.assistant import Assistant
 from landinfo.cli import main
 from tiny_gguf import write_tiny_gguf
 

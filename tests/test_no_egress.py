@@ -116,7 +116,7 @@ after = {name: os.environ.get(name) for name in SWITCHES}
 import chromadb  # noqa: E402,F401
 import gradio  # noqa: E402,F401
 
-from landinfo.assistant import Assistant  # noqa: E402
+from landinfo.answer.assistant import Assistant  # noqa: E402
 from landinfo.index import _chroma_settings  # noqa: E402
 from landinfo.ingest import ingest  # noqa: E402
 from landinfo.retrieve import Retriever  # noqa: E402

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from landinfo.answer import FRAME
-from landinfo.assistant import Assistant, verify_citations
+from landinfo.answer.types import FRAME
+from landinfo.answer.assistant import Assistant
+from landinfo.answer.quotes import verify_citations
 from landinfo.ingest import ingest
-from landinfo.llm import LLMAnswerer, build_messages, verify_llm_answer
+from landinfo.answer.llm import LLMAnswerer, build_messages, verify_llm_answer
 from landinfo.settings import Settings
 
 pytestmark = pytest.mark.slow  # the real model: which passages an injection reaches depends on it

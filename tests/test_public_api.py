@@ -34,8 +34,8 @@ def test_import_landinfo_loads_nothing_heavy_until_a_name_is_used():
     assert done.returncode == 0, done.stderr
     before, homes, ingest_callable, exported = json.loads(done.stdout)
     assert not {"pydantic", "numpy", "chromadb", "torch", "gradio", "matplotlib"} & set(before)
-    assert homes == ["landinfo.settings", "landinfo.records", "landinfo.records", "landinfo.answer",
-                     "landinfo.assistant", "landinfo.ingest", "landinfo.errors"]
+    assert homes == ["landinfo.settings", "landinfo.records", "landinfo.records", "landinfo.answer.types",
+                     "landinfo.answer.assistant", "landinfo.ingest", "landinfo.errors"]
     assert ingest_callable and set(PUBLIC) <= set(exported)
 
 

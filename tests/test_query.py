@@ -1,12 +1,12 @@
-"""The question read once (query.py), what the index holds by name (catalog.py) and the answerability checks
-(answerability.py): each check's reason, without a model."""
+"""The question read once (query.py), what the index holds by name (catalog.py) and the answer checks
+(answer/checks.py): each check's reason, without a model."""
 from __future__ import annotations
 
 import pytest
 
 from fakes import FakeEmbedder
-from landinfo import answerability as checks
-from landinfo.answer import ExtractiveAnswerer
+from landinfo.answer import checks
+from landinfo.answer.extractive import ExtractiveAnswerer
 from landinfo.catalog import Catalog
 from landinfo.query import parse_query, premise_clause, years_in
 from landinfo.records import Passage
@@ -95,11 +95,11 @@ def test_catalog_knows_what_is_indexed(catalog):
 
 
 def test_missing_reference_names_what_is_missing(catalog):
-    refusal = checks.missing_reference(parse_query("Vad kom domstolen fram till i MIG 2099:1?"), catalog)
+    refusal = checks.missing_reference(parse_query("Vad kom domstolen fram till i MIG 2099:1?"), [], catalog)
     assert refusal.reason == "missing_reference" and refusal.detail == {"reference": "MIG 2099:1"}
-    refusal = checks.missing_reference(parse_query("Vad säger 24 kap. 2 § utlänningslagen?"), catalog)
+    refusal = checks.missing_reference(parse_query("Vad säger 24 kap. 2 § utlänningslagen?"), [], catalog)
     assert refusal.detail == {"reference": "24 kap. 2 § SFS 2005:716"}
-    assert checks.missing_reference(parse_query("Vad säger 4 kap. 1 § utlänningslagen?"), catalog) is None
+    assert checks.missing_reference(parse_query("Vad säger 4 kap. 1 § utlänningslagen?"), [], catalog) is None
 
 
 def test_country_checks_keep_other_countries_out():

@@ -4,8 +4,9 @@ from __future__ import annotations
 import inspect
 
 from landinfo import tuning
-from landinfo.answer import Citation, ExtractiveAnswerer
-from landinfo.assistant import Assistant
+from landinfo.answer.types import Citation
+from landinfo.answer.extractive import ExtractiveAnswerer
+from landinfo.answer.assistant import Assistant
 from landinfo.records import Passage, locator
 
 

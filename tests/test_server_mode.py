@@ -11,7 +11,7 @@ import pytest
 
 from chroma_server import ChromaServer, free_port
 from fakes import FAKE_MODEL
-from landinfo.assistant import Assistant
+from landinfo.answer.assistant import Assistant
 from landinfo.cli import main
 from landinfo.errors import IndexUnavailableError
 from landinfo.retrieve import Retriever

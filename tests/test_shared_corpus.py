@@ -101,7 +101,7 @@ def test_a_corrupt_copy_is_reported_and_the_rest_ingested(tmp_path, shared_setti
 
 
 def test_every_quote_of_real_answers_is_verbatim(shared_settings):
-    from landinfo.assistant import Assistant
+    from landinfo.answer.assistant import Assistant
 
     assistant = Assistant(shared_settings)
     questions = [
@@ -128,7 +128,7 @@ def test_every_quote_of_real_answers_is_verbatim(shared_settings):
      "each Member State may decide to examine an application"),
 ])
 def test_a_question_naming_an_article_is_answered_with_that_article(shared_settings, question, page, opening):
-    from landinfo.assistant import Assistant
+    from landinfo.answer.assistant import Assistant
 
     answer = Assistant(shared_settings).ask(question)
     assert not answer.refused, answer.text
@@ -137,7 +137,7 @@ def test_a_question_naming_an_article_is_answered_with_that_article(shared_setti
 
 
 def test_the_year_in_a_regulation_number_is_not_a_year_the_question_asks_about(shared_settings):
-    from landinfo.assistant import Assistant
+    from landinfo.answer.assistant import Assistant
 
     answer = Assistant(shared_settings).ask(
         "Which situations of armed conflict count as serious harm under Article 15 of Regulation (EU) 2024/1347?")

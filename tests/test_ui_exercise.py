@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from conftest import REPO
-from landinfo.answer import Answer, Citation
+from landinfo.answer.types import Answer, Citation
 from landinfo.evaluate.questionset import load_question_set
 from landinfo.ui_exercise import Exercise, covered_points, expected_html, question_sets
 

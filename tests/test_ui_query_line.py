@@ -1,7 +1,7 @@
 """The chat says how it read the question and which check refused it (issue #12), before any browser."""
 from __future__ import annotations
 
-from landinfo.answer import Answer
+from landinfo.answer.types import Answer
 from landinfo.query import parse_query
 from landinfo.ui_render import answer_markdown
 

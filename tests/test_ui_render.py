@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from landinfo.answer import FRAME, Answer, Citation
+from landinfo.answer.types import FRAME, Answer, Citation
 from landinfo.records import Filters, Passage
 from landinfo.ui_render import (answer_markdown, link_markers, no_index_html, source_card, sources_panel,
                                 status_html, stream_cuts, turn_sources)

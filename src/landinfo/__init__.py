@@ -18,8 +18,8 @@ for _name, _value in {
     _os.environ.setdefault(_name, _value)
 
 _PUBLIC = {  # name -> the module it lives in
-    "Answer": "answer",
-    "Assistant": "assistant",
+    "Answer": "answer.types",
+    "Assistant": "answer.assistant",
     "Filters": "records",
     "LandinfoError": "errors",
     "Passage": "records",

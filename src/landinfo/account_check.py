@@ -4,7 +4,7 @@ Each checkable claim is read once into its own Query (query.parse_query, through
 its own: the account's country unless the claim names another (or a place in another), COI only,
 dated no earlier than the first year the claim names (a report cannot speak of what came after it) and than
 `since`. The sentences that bear on it are chosen and quoted with the answerer's machinery (ExtractiveAnswerer.score,
-then every quote verified verbatim at its offsets, assistant.verify_citations). The status is neutral: related
+then every quote verified verbatim at its offsets, quotes.verify_citations). The status is neutral: related
 country information found, found but all older than the stale limit, or none indexed. Offline, nothing here says
 a claim is true or false: quotes cannot show that.
 
@@ -23,8 +23,12 @@ from typing import Callable
 
 import numpy as np
 
-from . import answerability, tuning
-from .answer import Citation, ExtractiveAnswerer, _near_duplicate, _months_between
+from . import tuning
+from .answer import checks
+from .answer.extractive import ExtractiveAnswerer
+from .answer.quotes import citations_by_passage, near_duplicate, verify_citations
+from .answer.types import Citation
+from .dates import months_between
 from .claims import Claim, split_claims
 from .errors import CheckStoppedError
 from .glossary import detect_language
@@ -152,21 +156,19 @@ class AccountChecker:
 
     def _judge(self, claim: Claim, query: Query, passages: list[Passage], answerer: ExtractiveAnswerer, plan: dict,
                today: date | None) -> ClaimCheck:
-        from .assistant import verify_citations
-
         head = passages[:tuning.ANSWER_PASSAGES]
         sentences, score = answerer.score(query, head)
         best = float(score.max()) if len(score) else 0.0
         if not sentences or best < self.min_evidence:
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         order = [int(i) for i in np.argsort(-score)]
-        if answerability.missing_country(query, head):
+        if checks.missing_country(query, head):
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         chosen: list[int] = []
         for i in order:
             if score[i] < max(self.min_evidence, best - tuning.ANSWER_WINDOW) or len(chosen) >= MAX_QUOTES:
                 break
-            if not any(_near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
+            if not any(near_duplicate(sentences[i].text, sentences[j].text) for j in chosen):
                 chosen.append(i)
         citations = _citations(head, sentences, chosen)
         bad = verify_citations(list(citations), head)
@@ -178,25 +180,15 @@ class AccountChecker:
         dates = [p.date for p in cited if p.date]
         newest = max(dates) if dates else ""
         today = today or date.today()
-        fresh = [d for d in dates if _months_between(d, today) <= self.settings.stale_months]
+        fresh = [d for d in dates if months_between(d, today) <= self.settings.stale_months]
         status = "related" if fresh or not dates else "stale_only"
         return ClaimCheck(claim, status, citations, tuple(passages), len(publishers), newest, plan, best)
 
 
 def _citations(passages: list[Passage], sentences, chosen: list[int]) -> tuple[Citation, ...]:
     """The chosen sentences as citations, one marker per passage, passages in their order of first quote."""
-    by_passage: dict[int, list[int]] = {}
-    for i in chosen:
-        by_passage.setdefault(sentences[i].passage_index, []).append(i)
-    out = []
-    for marker, pi in enumerate(by_passage, start=1):
-        p = passages[pi]
-        for i in sorted(by_passage[pi], key=lambda j: sentences[j].start):
-            s = sentences[i]
-            out.append(Citation(marker=marker, passage_id=p.id, source=p.source, title=p.title, date=p.date,
-                                page=p.page, section=p.section, quote=s.text, start=p.start + s.start,
-                                end=p.start + s.end, doc_type=p.doc_type, publisher=p.publisher, url=p.url))
-    return tuple(out)
+    order = list(dict.fromkeys(sentences[i].passage_index for i in chosen))
+    return tuple(citations_by_passage(passages, sentences, chosen, order))
 
 
 # A check puts its cache in front of the store's embedder while it searches; any other search meanwhile (a chat

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import datafiles
-from .answer import FRAME, Answer
+from .answer.types import FRAME, Answer
 from .records import locator
 from .word import WordDocument
 

@@ -9,7 +9,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .answer import Answer
+from .answer.types import Answer
 from .records import locator
 
 RATINGS = ("helpful", "wrong", "missing-source")

@@ -41,7 +41,7 @@ class _Table:
     language: np.ndarray = None
     date_num: np.ndarray = None
     lexical: LexicalIndex | None = None  # the BM25 index loaded with this table
-    catalog: Catalog | None = None  # what the table's documents are, by name (answerability checks read it)
+    catalog: Catalog | None = None  # what the table's documents are, by name (the answer checks read it)
     lexical_rows: np.ndarray | None = None  # table row of each BM25 row (-1: none); None when both share rows
 
     @classmethod

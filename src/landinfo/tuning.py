@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# --- Answering (answer.py, assistant.py, llm.py) -----------------------------------------------------------------
+# --- Answering (answer/) -----------------------------------------------------------------
 
 # Below this evidence (the best sentence's match to the question) the answer says the sources do not answer.
 # 391ac4b, 2026-11-22: benchmarks/calibrate_refusal.py on evals/dev.yaml (79 questions): the lowest evidence of an
@@ -60,7 +60,7 @@ OPENING_BONUS = 0.03
 # b28bc75, 2026-11-22, hand-set.
 ANSWER_WINDOW = 0.06
 # The figure or date a question asks for must be in the best UNMET_TOP sentences scoring within UNMET_WINDOW of the
-# best (answerability.missing_figure). 2a0c444, 2026-11-22, hand-set.
+# best (answer.checks.missing_figure). 2a0c444, 2026-11-22, hand-set.
 UNMET_TOP = 3
 UNMET_WINDOW = 0.03
 # Two sentences sharing more than this share of the shorter one's words: only the first is quoted.
@@ -128,7 +128,7 @@ PLACE_COMMON_WORD_ZIPF = 4.0
 PLACE_COMMON_WORD_POPULATION = 5_000_000
 PLACE_MIN_INDEXED_POPULATION = 50_000
 
-# --- Choosing the sentences (answer.py) ---------------------------------------------------------------------------
+# --- Choosing the sentences (answer/quotes.py) ---------------------------------------------------------------------------
 
 # A sentence that gives what the question asks for (a figure for "how many", a date for "when"). 2026-11-30,
 # hand-set; benchmarks/answer_rules.py measures it together with the figure check ("-figure": on evals/dev.yaml

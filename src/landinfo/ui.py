@@ -16,7 +16,7 @@ import gradio as gr
 from fastapi import FastAPI, Request
 from starlette.routing import Mount
 
-from .answer import Answer
+from .answer.types import Answer
 from .corpus_view import corpus_html, documents
 from .errors import IndexUnavailableError
 from .export import answer_to_docx, answer_to_markdown

@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 
-from .answer import Answer
+from .answer.types import Answer
 from .auth import load_users  # noqa: F401  (its home is auth.py; ui.py imports it from here)
 from .errors import LandinfoError, NotReady
 from .feedback import FeedbackStore
@@ -31,7 +31,7 @@ class Backend:
     def assistant(self):
         with self._lock:
             if self._assistant is None:
-                from .assistant import Assistant
+                from .answer.assistant import Assistant
 
                 try:
                     self._assistant = Assistant(self.settings)

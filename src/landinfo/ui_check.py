@@ -17,7 +17,7 @@ import gradio as gr
 
 from .account_check import AccountCheck, AccountChecker, ClaimCheck
 from .annex import annex_docx, annex_markdown, searched_line, status_line
-from .answer import Answer, Citation
+from .answer.types import Answer, Citation
 from .claims import bounded_claims, too_large_message
 from .errors import AccountTooLargeError, CheckStoppedError, IndexUnavailableError
 from .question_text import has_words

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .answer import Answer
+from .answer.types import Answer
 from .evaluate.questionset import Question, QuestionSet, contains_normalized
 from .sources import Focus, SourceLibrary, text_link
 from .ui_text import t

@@ -5,7 +5,7 @@ import html
 import re
 from datetime import date
 
-from .answer import Answer, Citation
+from .answer.types import Answer, Citation
 from .export import MARKER, answer_lines
 from .feedback import filter_summary
 from .records import Passage

@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from fakes import FAKE_MODEL
-from landinfo.answer import FRAME, Answer, Citation
+from landinfo.answer.types import FRAME, Answer, Citation
 from landinfo.cli import main
 from landinfo.export import answer_to_docx, answer_to_markdown
 from landinfo.records import Passage

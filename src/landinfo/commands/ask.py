@@ -28,7 +28,7 @@ def run(args, settings) -> int:
         check_output(path, flag)
     filters = with_indexed_countries(filters, settings)
 
-    from ..assistant import Assistant  # the model and the index load only once the input is known to be good
+    from ..answer.assistant import Assistant  # the model and the index load only once the input is known to be good
     from ..export import answer_to_docx, answer_to_markdown
 
     assistant = Assistant(settings)

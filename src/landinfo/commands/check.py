@@ -41,7 +41,7 @@ def run(args, settings) -> int:
 
     from ..account_check import AccountChecker  # the model and the index load only once the input is known good
     from ..annex import annex_docx, annex_markdown
-    from ..assistant import Assistant
+    from ..answer.assistant import Assistant
 
     checker = AccountChecker(Assistant(settings))
     for account, country in items:

@@ -136,7 +136,7 @@ def _context(qset: QuestionSet, args, settings) -> tuple[dict, list[str]]:
 
 
 def _assistant_ask(settings) -> Ask:
-    from landinfo.assistant import Assistant  # heavy (models, index): only when really evaluating
+    from landinfo.answer.assistant import Assistant  # heavy (models, index): only when really evaluating
 
     from landinfo.account_check import AccountChecker
 

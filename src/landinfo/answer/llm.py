@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import re
 
-from . import tuning
-from .answer import Citation, Draft
-from .errors import ModelUnavailableError
-from .records import Passage, locator
-from .sentences import split_sentences
-from .settings import Settings
+from typing import TYPE_CHECKING
+
+from .. import tuning
+from ..errors import ModelUnavailableError
+from ..records import Passage, locator
+from ..sentences import split_sentences
+from ..settings import Settings
+from .types import Citation, Draft
+
+if TYPE_CHECKING:
+    from ..query import Query
 
 SYSTEM_PROMPT = """You answer questions of asylum case officers using ONLY the numbered passages given.
 Rules:
@@ -77,7 +82,7 @@ def _grounded(sentence: str, cited: list[str], share: float = tuning.GROUNDED_SH
     A sentence that cites a real passage but states something else ("the applicant faces no risk [1]")
     fails: its distinctive words are not there.
     """
-    from .lexical import tokenize
+    from ..lexical import tokenize
 
     words = {t for t in tokenize(_MARKER.sub(" ", sentence)) if not t.startswith("ref:") and len(t) > 2}
     if not words:
@@ -96,10 +101,7 @@ def _citation(marker: int, passage: Passage, sentence: str) -> Citation:
         words = set(re.findall(r"\w+", sentence.lower()))
         spans = split_sentences(passage.text) or [(0, len(passage.text))]
         local, local_end = max(spans, key=lambda s: len(words & set(re.findall(r"\w+", passage.text[s[0]:s[1]].lower()))))
-    return Citation(marker=marker, passage_id=passage.id, source=passage.source, title=passage.title,
-                    date=passage.date, page=passage.page, section=passage.section,
-                    quote=passage.text[local:local_end], start=passage.start + local, end=passage.start + local_end,
-                    doc_type=passage.doc_type, publisher=passage.publisher, url=passage.url)
+    return Citation.from_passage(marker, passage, local, local_end)
 
 
 class LLMAnswerer:
@@ -110,8 +112,13 @@ class LLMAnswerer:
     def from_settings(cls, settings: Settings) -> "LLMAnswerer":
         return cls(make_chat_model(settings))
 
-    def answer(self, question: str, language: str, passages: list[Passage]) -> Draft | None:
-        """The model's answer with every citation checked, or None (unreachable server, unverifiable answer)."""
+    def answer(self, query: "Query | str", language: str = "", passages: list[Passage] | None = None,
+               catalog=None, first_marker: int = 1) -> Draft | None:
+        """The model's answer with every citation checked, or None (unreachable server, unverifiable answer).
+        The model numbers its markers from 1 whatever `first_marker` says; `Assistant` places its answer first."""
+        question = query if isinstance(query, str) else query.text
+        language = language or getattr(query, "language", "") or "en"
+        passages = list(passages or [])
         try:
             reply = self.chat_model.invoke(build_messages(question, language, passages))
         except Exception:  # an unreachable server falls back to the extractive answer

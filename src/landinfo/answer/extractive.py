@@ -1,151 +1,24 @@
 """Passages -> an answer whose every sentence is a verbatim quote with its source. No language model."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from . import datafiles, tuning
-from .lexical import tokenize
-from .query import Query
-from .records import Filters, Passage, locator
-from .sentences import split_sentences
-
-
-# The words of an answer around its quotes, per language: data/text/<language>.yaml, section answer.
-FRAME: dict[str, dict[str, str]] = {language: sections["answer"] for language, sections in datafiles.text().items()}
-
-
-
-
-@dataclass(frozen=True)
-class Citation:
-    marker: int
-    passage_id: str
-    source: str
-    title: str
-    date: str
-    page: int | None
-    section: str
-    quote: str
-    start: int  # offsets of the quote in the page/section text of the source
-    end: int
-    doc_type: str = ""
-    publisher: str = ""
-    url: str = ""
-
-    @property
-    def locator(self) -> str:
-        """"p. 12", or the innermost section heading: see `records.locator`."""
-        return locator(self.page, self.section)
-
-    def to_json(self) -> dict:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What an answerer gives `Assistant`: the answer's text and citations, whether it says the sources do not
-    answer, its warnings and evidence (how well the best sentence matches the question; the extractive answerer's)."""
-
-    text: str
-    citations: tuple[Citation, ...] = ()
-    refused: bool = False
-    warnings: tuple[str, ...] = ()
-    evidence: float = 0.0
-    mode: str = "extractive"  # "llm" when a language model wrote it
-    refusal_reason: str = ""  # the check that failed (answerability.REASONS); '' when answered
-    refusal_detail: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Premise:
-    """What the sources say about what a question takes for granted: the named decision's holding ("held"), or the
-    passages found for its premise clause."""
-
-    clause: str
-    kind: str  # "why" | "since" | "statement" | "decision"
-    heading: str
-    text: str  # the heading and the quotes, as the answer's text shows them
-    citations: tuple[Citation, ...] = ()
-    passages: tuple[Passage, ...] = ()
-
-    def to_json(self) -> dict:
-        return {"clause": self.clause, "kind": self.kind, "heading": self.heading,
-                "citations": [c.to_json() for c in self.citations]}
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    language: str
-    text: str
-    refused: bool
-    citations: tuple[Citation, ...]
-    passages: tuple[Passage, ...]
-    warnings: tuple[str, ...] = ()
-    timings: dict = field(default_factory=dict)
-    filters: Filters | None = None
-    mode: str = "extractive"
-    evidence: float = 0.0  # how well the best sentence matches the question; below the threshold -> refused
-    refusal_reason: str = ""  # the check that failed: missing_reference, missing_country, ... (answerability)
-    refusal_detail: dict = field(default_factory=dict)
-    query: object = None  # the parsed question (query.Query)
-    premise: Premise | None = None
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question, "language": self.language, "answer": self.text, "refused": self.refused,
-            "citations": [c.to_json() for c in self.citations], "passages": [p.to_json() for p in self.passages],
-            "warnings": list(self.warnings), "timings": self.timings, "mode": self.mode,
-            "evidence": round(float(self.evidence), 4),
-            "filters": self.filters.to_json() if self.filters else None,
-            "refusal_reason": self.refusal_reason or None, "refusal_detail": self.refusal_detail or None,
-            "query": self.query.to_json() if self.query is not None else None,
-            "premise": self.premise.to_json() if self.premise is not None else None,
-        }
-
-
-@dataclass(frozen=True)
-class Sentence:
-    passage_index: int
-    text: str
-    start: int  # offset in the passage text
-    end: int
-
-
-_LEADING_MARKERS = re.compile(r"(?:\[\d+\]\s*)+")
-_TRAILING_MARKERS = re.compile(r"(?:\s*\[\d+\])+$")
-_MARKER_IN_TEXT = re.compile(r"\[\d+\]")
-
-
-def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTENCES_PER_PASSAGE) -> list[Sentence]:
-    """Quotable sentences. A bracketed number ("[9]") at either edge of a sentence is left out of its quote and a
-    sentence with one inside is not quoted: a source's own brackets never pose as the answer's citation markers."""
-    out = []
-    for pi, passage in enumerate(passages):
-        spans = split_sentences(passage.text)
-        for start, end in spans[:per_passage]:
-            lead = _LEADING_MARKERS.match(passage.text, start, end)
-            trail = _TRAILING_MARKERS.search(passage.text, start, end)
-            start, end = (lead.end() if lead else start), (trail.start() if trail else end)
-            text = passage.text[start:end]
-            if not text or _MARKER_IN_TEXT.search(text):
-                continue
-            words = len(text.split())
-            if not tuning.MIN_QUOTE_WORDS <= words <= tuning.MAX_QUOTE_WORDS or _is_heading(text) \
-                    or (passage.fictional and _is_disclaimer(text)):
-                continue
-            out.append(Sentence(pi, text, start, end))
-    return out
+from .. import tuning
+from ..dates import months_between
+from ..lexical import tokenize
+from ..query import Query
+from ..records import Passage
+from . import checks
+from .quotes import Sentence, candidate_sentences, choose, citations_by_passage, states_holding
+from .types import FRAME, Draft
 
 
 class ExtractiveAnswerer:
     """Picks the sentences of the retrieved passages that answer the question, and cites each.
 
-    Before quoting, the explicit checks of `answerability` run in order (a named reference the index lacks, a
+    Before quoting, the explicit checks of `checks.BEFORE_SCORING` run in order (a named reference the index lacks, a
     country no passage concerns, a year no passage reports on); then sentences are scored against the `Query`,
     chosen for relevance and variety (MMR), and a question for a figure or date must get one in its quotes."""
 
@@ -166,12 +39,10 @@ class ExtractiveAnswerer:
         """Every quotable sentence, its score against the question (-1: not scored, or from a passage on another
         country), and the embeddings of the scored ones. `holding_bonus`: added to a sentence that states what a
         court decided (data/holding-phrases.txt)."""
-        from .answerability import quotable
-
         sentences = candidate_sentences(passages)
         if not sentences:
             return [], np.zeros(0), {}
-        allowed = np.array([quotable(passages[s.passage_index], query) for s in sentences], dtype=bool)
+        allowed = np.array([checks.quotable(passages[s.passage_index], query) for s in sentences], dtype=bool)
         decided = holding_bonus * np.array([states_holding(s.text) for s in sentences], dtype=float)
         q_tokens = set(query.lexical_tokens())
         overlap = np.array([_overlap(q_tokens, s.text) for s in sentences])
@@ -202,12 +73,9 @@ class ExtractiveAnswerer:
     def answer(self, query: Query | str, language: str = "", passages: list[Passage] | None = None,
                catalog=None, first_marker: int = 1) -> Draft:
         """The quotes that answer the question with their citations, or a refusal saying which check failed."""
-        from . import answerability as checks
-
         query, passages = as_query(query, language), list(passages or [])
         frame = FRAME.get(query.language, FRAME["en"])
-        refusal = (checks.missing_reference(query, catalog) or checks.missing_country(query, passages)
-                   or checks.missing_source(query, passages) or checks.missing_period(query, passages))
+        refusal = checks.before_scoring(query, passages, catalog)
         if refusal:
             return self._refuse(frame, refusal)
         sentences, score, vectors = self._scored(query, passages)
@@ -232,31 +100,8 @@ class ExtractiveAnswerer:
 
     def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float,
                limit: int | None = None) -> list[int]:
-        """The best sentence, then (maximal marginal relevance) the next ones that score well and say something
-        the chosen ones do not, down to `tuning.ANSWER_WINDOW` under the best; at least `tuning.MIN_SENTENCES`
-        when sentences within `tuning.SECOND_WINDOW` exist."""
-        order = [int(i) for i in np.argsort(-score) if score[i] > -1]
-        if not order:
-            return []
-        best = score[order[0]]
-        chosen = [order[0]]
-        pool = [i for i in order[1:] if score[i] >= min(best - tuning.ANSWER_WINDOW, threshold)
-                or (len(chosen) < tuning.MIN_SENTENCES and score[i] >= best - tuning.SECOND_WINDOW)]
-        while pool and len(chosen) < (limit or self.max_sentences):
-            def value(i: int) -> float:
-                similar = max((float(vectors[i] @ vectors[j]) for j in chosen if i in vectors and j in vectors),
-                              default=0.0)
-                return score[i] - tuning.REDUNDANCY * similar
-            pick = max(pool, key=value)
-            pool.remove(pick)
-            within = score[pick] >= max(threshold, best - tuning.ANSWER_WINDOW) \
-                or (len(chosen) < tuning.MIN_SENTENCES and score[pick] >= best - tuning.SECOND_WINDOW)
-            if not within:
-                continue
-            if any(_near_duplicate(sentences[pick].text, sentences[j].text) for j in chosen):
-                continue
-            chosen.append(pick)
-        return chosen
+        """`quotes.choose`, at most `limit` sentences (the answerer's own limit by default)."""
+        return choose(sentences, score, vectors, threshold, limit or self.max_sentences)
 
     def quote(self, query: Query, passages: list[Passage], sentences: int = 2, first_marker: int = 1,
               heading: str = "", holding: bool = False) -> Draft:
@@ -289,47 +134,29 @@ def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], cho
     for i in chosen:
         by_passage.setdefault(sentences[i].passage_index, []).append(i)
     order = sorted(by_passage, key=lambda pi: _source_order(passages[pi], min(by_passage[pi])))
-    lines, citations = [intro or frame["intro"]], []
+    lines = [intro or frame["intro"]]
     for marker, pi in enumerate(order, start=first_marker):
-        passage = passages[pi]
-        picked = sorted(by_passage[pi], key=lambda i: sentences[i].start)
-        quotes = [sentences[i] for i in picked]
-        head = _label(passage)
-        lines.append(f"- {head}: " + " ".join(f"\u201c{s.text}\u201d [{marker}]" for s in quotes))
-        for s in quotes:
-            citations.append(Citation(
-                marker=marker, passage_id=passage.id, source=passage.source, title=passage.title,
-                date=passage.date, page=passage.page, section=passage.section, quote=s.text,
-                start=passage.start + s.start, end=passage.start + s.end, doc_type=passage.doc_type,
-                publisher=passage.publisher, url=passage.url))
+        quotes = sorted((sentences[i] for i in by_passage[pi]), key=lambda s: s.start)
+        lines.append(f"- {_label(passages[pi])}: " + " ".join(f"\u201c{s.text}\u201d [{marker}]" for s in quotes))
+    citations = citations_by_passage(passages, sentences, chosen, order, first_marker)
     warnings = currency_warnings(frame, [passages[pi] for pi in order], stale_months)
     if any(passages[pi].fictional for pi in order):
         warnings.append(frame["fictional"])
     return Draft("\n".join(lines), tuple(citations), warnings=tuple(warnings), evidence=evidence)
 
 
-_HOLDING = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in datafiles.holding_phrases()) + r")(?!\w)", re.I)
-
-
 def _gives_asked(query: Query, sentence: str) -> bool:
     """The sentence gives what the question asks for: a figure for "how many", a date for "when"."""
-    from .answerability import gives_date, gives_figure
-
     if query.asks_figure:
-        return gives_figure(sentence)
-    return query.asks_date and gives_date(sentence)
-
-
-def states_holding(sentence: str) -> bool:
-    """The sentence states what a court or committee decided ("Kommittén drog slutsatsen att ...")."""
-    return bool(_HOLDING.search(sentence))
+        return checks.gives_figure(sentence)
+    return query.asks_date and checks.gives_date(sentence)
 
 
 def as_query(query: Query | str, language: str = "") -> Query:
     """A `Query` as it is, or a question's text parsed (callers that hold only the text: tests, the claim check)."""
     if isinstance(query, Query):
         return query
-    from .query import parse_query
+    from ..query import parse_query
 
     return parse_query(query, language)
 
@@ -344,7 +171,7 @@ def names_a_retrieved_document(query: Query, passages: list[Passage]) -> bool:
 def referenced_passages(query: Query, passages: list[Passage]) -> set[int]:
     """Indexes of the passages that are the article or section the question names ("Article 3 of the ECHR",
     "4 kap. 1 § utlänningslagen")."""
-    from .references import article_number, article_of_section, section_key
+    from ..references import article_number, article_of_section, section_key
 
     found: set[int] = set()
     for ref in query.references:
@@ -369,7 +196,7 @@ def currency_warnings(frame: dict, cited: list[Passage], stale_months: int, toda
         return []
     warnings = []
     coi = list({p.source: p for p in coi}.values())
-    ages = {p.source: _months_between(p.date, today) for p in coi}
+    ages = {p.source: months_between(p.date, today) for p in coi}
     if all(age > stale_months for age in ages.values()):
         newest = max(p.date for p in coi)
         warnings.append(frame["stale"].format(months=stale_months, newest=newest))
@@ -388,14 +215,6 @@ def currency_warnings(frame: dict, cited: list[Passage], stale_months: int, toda
     return warnings
 
 
-def _months_between(iso: str, today: date) -> int:
-    parts = [int(p) for p in iso.split("-")[:2] if p.isdigit()]
-    if not parts:
-        return 0
-    year, month = parts[0], parts[1] if len(parts) > 1 else 6
-    return (today.year - year) * 12 + today.month - month
-
-
 def _label(p: Passage) -> str:
     bits = [p.title or p.source, p.date, p.locator]
     return "**" + " · ".join(b for b in bits if b) + "**"
@@ -405,9 +224,6 @@ def _source_order(p: Passage, first_sentence: int):
     rank = {"precedent": 0, "statute": 1, "treaty": 1, "case-summary": 2, "coi": 3}.get(p.doc_type, 4)
     newest_first = -int((p.date or "0").replace("-", "")[:8].ljust(8, "0")) if p.doc_type == "coi" else 0
     return (rank, newest_first, first_sentence)
-
-
-_DISCLAIMER = re.compile(r"fiktiv|fictional|påhittad|invented for training", re.I)
 
 
 def _order_in_passage(sentences: list[Sentence]) -> list[int]:
@@ -420,23 +236,8 @@ def _order_in_passage(sentences: list[Sentence]) -> list[int]:
     return out
 
 
-def _is_heading(text: str) -> bool:
-    """A line without closing punctuation, e.g. a title or heading repeated at the top of a section."""
-    return "\n" not in text and text.rstrip("\"”’)")[-1:] not in ".!?…" \
-        and len(text.split()) < tuning.HEADING_MAX_WORDS
-
-
-def _is_disclaimer(text: str) -> bool:
-    return bool(_DISCLAIMER.search(text))
-
-
 def _overlap(q_tokens: set[str], text: str) -> float:
     if not q_tokens:
         return 0.0
     tokens = set(tokenize(text))
     return len(q_tokens & tokens) / len(q_tokens)
-
-
-def _near_duplicate(a: str, b: str) -> bool:
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return bool(wa and wb) and len(wa & wb) / min(len(wa), len(wb)) > tuning.NEAR_DUPLICATE

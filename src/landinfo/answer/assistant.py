@@ -5,12 +5,14 @@ import threading
 import time
 from dataclasses import replace
 
-from . import answerability, tuning
-from .answer import FRAME, Answer, Citation, Draft, ExtractiveAnswerer, Premise
-from .query import Query
-from .records import Filters, Passage
-from .retrieve import Retriever
-from .settings import Settings
+from .. import tuning
+from ..query import Query
+from ..records import Filters, Passage
+from ..retrieve import Retriever
+from ..settings import Settings
+from . import checks
+from .extractive import ExtractiveAnswerer
+from .types import FRAME, Answer, Answerer, Draft, Premise
 
 
 class Assistant:
@@ -19,13 +21,13 @@ class Assistant:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
         # tuning.MIN_EVIDENCE is calibrated; similarity alone cannot tell on-topic unanswerable questions apart, so
-        # the answerer first runs the explicit checks of `answerability` on the parsed question.
+        # the answerer first runs the explicit checks of `checks` on the parsed question.
         threshold = settings.refusal_threshold or tuning.MIN_EVIDENCE
         self.extractive = ExtractiveAnswerer(self.retriever.store.embedder, min_evidence=threshold,
                                              stale_months=settings.stale_months)
-        self._llm = llm
+        self._llm: Answerer | None = llm
         self._llm_lock = threading.Lock()
-        from .places import warm
+        from ..places import warm
 
         warm()  # the place table (about 2 s): now, not in the first question
 
@@ -108,23 +110,10 @@ class Assistant:
         with self._llm_lock:
             if self._llm is None:
                 self._llm = LLMAnswerer.from_settings(self.settings)
-        quotable = [p for p in passages if answerability.quotable(p, query)]
-        return self._llm.answer(query.text, query.language, quotable)
+        quotable = [p for p in passages if checks.quotable(p, query)]
+        return self._llm.answer(query, query.language, quotable)
 
 
 def _cited(draft: Draft, passages: list[Passage]) -> tuple[Passage, ...]:
     ids = {c.passage_id for c in draft.citations}
     return tuple(p for p in passages if p.id in ids)
-
-
-def verify_citations(citations: list[Citation], passages: list[Passage]) -> list[str]:
-    """Problems with citations: a quote that is not verbatim in the passage it claims to come from."""
-    by_id = {p.id: p for p in passages}
-    problems = []
-    for c in citations:
-        p = by_id.get(c.passage_id)
-        if p is None:
-            problems.append(f"[{c.marker}] cites a passage that was not retrieved")
-        elif p.text[c.start - p.start:c.end - p.start] != c.quote:
-            problems.append(f"[{c.marker}] quote is not verbatim at its offsets in {p.source}")
-    return problems

@@ -8,13 +8,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .catalog import Catalog
-from .coverage import period_years
-from .query import Query
-from .records import Passage
+from ..catalog import Catalog
+from ..coverage import period_years
+from ..query import Query
+from ..records import Passage
 
-REASONS = ("missing_reference", "missing_country", "missing_source", "missing_period", "missing_figure",
-           "missing_date", "weak_evidence")
+# every reason a refusal can give, in the order the checks run: the first four before any sentence is scored
+# (BEFORE_SCORING), then the evidence of the best sentence, then whether the best sentences give the figure or date
+REASONS = ("missing_reference", "missing_country", "missing_source", "missing_period", "weak_evidence",
+           "missing_figure", "missing_date")
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Refusal:
     detail: dict = field(default_factory=dict)  # what was missing: {"reference": "MIG 2099:1"}, {"country": "Libya"}
 
 
-def missing_reference(query: Query, catalog: Catalog | None) -> Refusal | None:
+def missing_reference(query: Query, passages: list[Passage], catalog: Catalog | None = None) -> Refusal | None:
     """A decision, act, section or article the question names that the index does not hold."""
     if catalog is None:
         return None
@@ -50,7 +52,7 @@ def quotable(passage: Passage, query: Query) -> bool:
     return concerns(passage, countries)
 
 
-def missing_country(query: Query, passages: list[Passage]) -> Refusal | None:
+def missing_country(query: Query, passages: list[Passage], catalog: Catalog | None = None) -> Refusal | None:
     """The question asks about a country (by name or through a city) that none of the passages concerns. A question
     that names a law, article or decision is about that text, and passes."""
     countries = query.subject_countries
@@ -72,7 +74,7 @@ def covers_year(passage: Passage, year: int) -> bool:
 
 
 def from_publisher(passage: Passage, names: tuple[str, ...]) -> bool:
-    from .publishers import find
+    from ..publishers import find
 
     known = find(passage.publisher)
     return bool(known) and known.name in names
@@ -89,14 +91,14 @@ def fitting(query: Query, passages: list[Passage]) -> list[Passage]:
     return out
 
 
-def missing_source(query: Query, passages: list[Passage]) -> Refusal | None:
+def missing_source(query: Query, passages: list[Passage], catalog: Catalog | None = None) -> Refusal | None:
     """The question asks what a publisher says (about a country) and no passage of that publisher (on it) was found."""
     if not query.publishers or fitting(query, passages):
         return None
     return Refusal("missing_source", {"publisher": ", ".join(query.publishers)})
 
 
-def missing_period(query: Query, passages: list[Passage]) -> Refusal | None:
+def missing_period(query: Query, passages: list[Passage], catalog: Catalog | None = None) -> Refusal | None:
     """The question names a year that no passage (of the country and publisher asked about) reports on or
     mentions."""
     if not query.years or any(covers_year(p, y) for p in fitting(query, passages) for y in query.years):
@@ -134,6 +136,18 @@ def missing_figure(query: Query, quoted: list[str]) -> Refusal | None:
         return Refusal("missing_figure")
     if query.asks_date and not query.asks_figure and not any(gives_date(s) for s in quoted):
         return Refusal("missing_date")
+    return None
+
+
+BEFORE_SCORING = (missing_reference, missing_country, missing_source, missing_period)
+
+
+def before_scoring(query: Query, passages: list[Passage], catalog: Catalog | None) -> Refusal | None:
+    """The first of `BEFORE_SCORING` that fails, in that order; None when all pass."""
+    for check in BEFORE_SCORING:
+        refusal = check(query, passages, catalog)
+        if refusal:
+            return refusal
     return None
 
 
