@@ -80,6 +80,15 @@ def serving(tmp_path: Path, users: str | None = None, env_extra: dict | None = N
                 proc.wait()
 
 
+def client_from(address: str, url: str) -> httpx.Client:
+    """A client whose connections come from `address` (any 127.x.y.z is loopback on Linux)."""
+    return httpx.Client(base_url=url, timeout=30, transport=httpx.HTTPTransport(local_address=address))
+
+
+def login(client: httpx.Client, user: str, password: str) -> httpx.Response:
+    return client.post("/login", data={"username": user, "password": password})
+
+
 def read_events(client: httpx.Client, session: str, deadline: float) -> str:
     """The queue's event stream for a session, until its last event completes (bounded)."""
     text = []

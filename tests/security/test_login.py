@@ -20,7 +20,7 @@ import pytest
 from landinfo.auth import HASHER, Backoff, Login, plain_warnings, read_users
 from landinfo.cli import main
 from landinfo.settings import Settings
-from served import serving
+from served import client_from, login, serving
 
 BACKOFF_S = 2.0  # the server's first wait after 5 failures; the 15 refused attempts after them take far less
 
@@ -37,13 +37,6 @@ def _users_add(*args: str, stdin: str) -> tuple[int, str]:
     return rc, stderr.getvalue()
 
 
-def _from(address: str, url: str) -> httpx.Client:
-    """A client whose connections come from `address` (any 127.x.y.z is loopback on Linux)."""
-    return httpx.Client(base_url=url, timeout=30, transport=httpx.HTTPTransport(local_address=address))
-
-
-def _login(client: httpx.Client, user: str, password: str) -> httpx.Response:
-    return client.post("/login", data={"username": user, "password": password})
 
 
 @pytest.fixture(scope="module")
@@ -66,26 +59,26 @@ def test_users_add_writes_a_private_hash_and_that_user_logs_in(server):
     text = server.users.read_text(encoding="utf-8")
     assert stat.S_IMODE(server.users.stat().st_mode) == 0o600
     assert text.splitlines()[0].startswith("anna:$argon2id$") and "anna-secret-1" not in text
-    with _from("127.0.0.10", server.url) as client:
-        assert _login(client, "anna", "wrong-password").status_code == 400
-        response = _login(client, "anna", "anna-secret-1")
+    with client_from("127.0.0.10", server.url) as client:
+        assert login(client, "anna", "wrong-password").status_code == 400
+        response = login(client, "anna", "anna-secret-1")
         assert response.status_code == 200 and response.json() == {"success": True}
         assert client.get("/gradio_api/info").status_code == 200  # the cookie it got opens the app
 
 
 def test_a_plain_entry_still_logs_in_and_serve_warns_where_it_is(server):
-    with _from("127.0.0.11", server.url) as client:
-        assert _login(client, "bo", "bo-plain-1").status_code == 200
+    with client_from("127.0.0.11", server.url) as client:
+        assert login(client, "bo", "bo-plain-1").status_code == 200
     assert (f"{server.users}:3: the password of 'bo' is stored in plain text; "
             f"re-add it with `landinfo users add bo --file {server.users}`") in server.output()
     assert "'anna'" not in server.output() and "'carl'" not in server.output()
 
 
 def test_twenty_wrong_passwords_lock_the_user_until_the_backoff_has_passed(server):
-    with _from("127.0.0.12", server.url) as client, _from("127.0.0.13", server.url) as elsewhere:
-        details = [_login(client, "carl", f"guess-{n}").json()["detail"] for n in range(20)]
-        right = _login(client, "carl", "carl-secret-1")
-        from_elsewhere = _login(elsewhere, "carl", "carl-secret-1")
+    with client_from("127.0.0.12", server.url) as client, client_from("127.0.0.13", server.url) as elsewhere:
+        details = [login(client, "carl", f"guess-{n}").json()["detail"] for n in range(20)]
+        right = login(client, "carl", "carl-secret-1")
+        from_elsewhere = login(elsewhere, "carl", "carl-secret-1")
         assert details[:5] == ["Incorrect credentials."] * 5
         assert all(d.startswith("Too many failed logins; try again in") for d in details[5:])
         # still locked: the right password is refused, as a failed login (400, which the login form shows), and
@@ -94,22 +87,22 @@ def test_twenty_wrong_passwords_lock_the_user_until_the_backoff_has_passed(serve
         assert 1 <= int(right.headers["Retry-After"]) <= BACKOFF_S
         assert from_elsewhere.status_code == 400
         time.sleep(BACKOFF_S + 0.5)
-        assert _login(client, "carl", "carl-secret-1").status_code == 200
+        assert login(client, "carl", "carl-secret-1").status_code == 200
         # the success cleared carl's failures: five more wrong passwords are checked before the next lock
-        assert [_login(client, "carl", "nope").json()["detail"] for _ in range(5)] == ["Incorrect credentials."] * 5
-        assert _login(client, "carl", "nope").json()["detail"].startswith("Too many failed logins")
+        assert [login(client, "carl", "nope").json()["detail"] for _ in range(5)] == ["Incorrect credentials."] * 5
+        assert login(client, "carl", "nope").json()["detail"].startswith("Too many failed logins")
     assert "failed login for 'carl' from 127.0.0.12; the next attempt must wait" in server.output()
 
 
 def test_an_address_that_guessed_too_often_is_refused_while_another_address_is_not(server):
-    with _from("127.0.0.20", server.url) as guesser, _from("127.0.0.21", server.url) as colleague:
+    with client_from("127.0.0.20", server.url) as guesser, client_from("127.0.0.21", server.url) as colleague:
         for n in range(5):  # five different user names: no user is locked, the address is
-            assert _login(guesser, f"ghost-{n}", "whatever").json()["detail"] == "Incorrect credentials."
-        refused = _login(guesser, "anna", "anna-secret-1")
+            assert login(guesser, f"ghost-{n}", "whatever").json()["detail"] == "Incorrect credentials."
+        refused = login(guesser, "anna", "anna-secret-1")
         assert refused.status_code == 400 and refused.json()["detail"].startswith("Too many failed logins")
-        assert _login(colleague, "anna", "anna-secret-1").status_code == 200
+        assert login(colleague, "anna", "anna-secret-1").status_code == 200
         time.sleep(BACKOFF_S + 0.5)
-        assert _login(guesser, "anna", "anna-secret-1").status_code == 200
+        assert login(guesser, "anna", "anna-secret-1").status_code == 200
 
 
 def test_users_add_replaces_a_password_keeps_other_lines_and_refuses_without_a_file(tmp_path, monkeypatch):
