@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .gazetteer import CorpusNames
 from .references import INSTRUMENT_WORDS, Reference, article_number, article_of_section, section_key
 
 _DOCUMENT_KINDS = ("mig", "case_number", "ecthr_application", "sfs")
@@ -21,6 +22,7 @@ class Catalog:
     sections: dict[str, set[str]] = field(default_factory=dict)  # doc id -> "4 kap. 1 §" keys
     articles: dict[str, set[str]] = field(default_factory=dict)  # doc id -> article numbers ("33")
     instruments: dict[str, set[str]] = field(default_factory=dict)  # "echr" -> doc ids of that instrument
+    corpus_names: CorpusNames | None = None  # names the country reports tie to one country (gazetteer)
 
     @classmethod
     def from_metas(cls, metas: Iterable[dict]) -> "Catalog":

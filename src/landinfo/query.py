@@ -9,12 +9,20 @@ from dataclasses import dataclass, field
 from . import tuning
 from .references import Reference, instruments_named, mentions_protocol, parse_references
 
+# a figure: a count, an amount, a share or a rate ("what was the unemployment rate", "how high was inflation",
+# "hur hög är arbetslösheten", "hur stor")
 _ASKS_FIGURE = re.compile(r"\b(how many|how much|number of|what percentage|what share|what proportion|hur många|"
-                          r"hur mycket|antal(?:et)?|hur stor andel|vilket belopp|vilken andel|hur stort)\b", re.I)
-# "When did ...?", "När ...?" at the start of a question or a clause; "what happens when ..." asks for no date
-_ASKS_DATE = re.compile(r"(?:^|[,;:–-]\s*)(?:when|när)\b|\b(?:what date|which date|what year|which year|since when|"
-                        r"from when|until when|vilket datum|vilket år|vilken dag|sedan när|från när|fram till när)\b",
-                        re.I)
+                          r"hur mycket|antal(?:et)?|hur stor andel|vilket belopp|vilken andel|hur stort|hur stor|"
+                          r"hur höga?|how high|how large|how big|what (?:was|is|were|are) the (?:\w+\s+){0,2}?"
+                          r"(?:rate|level|percentage|share|number|amount|figure)|vilken (?:\w+\s+)?nivå)\b", re.I)
+# A date is asked for when the question asks when something happened or was decided: "When did/was ...?",
+# "När beslutade/infördes/blev ...?" (a past tense) at the start of a question or a clause, or "which year";
+# "when may ...", "när får ...", "when does ... expire" ask for a condition or a duration, and "what happens
+# when ..." for no date at all
+_ASKS_DATE = re.compile(r"(?:^|[,;:–-]\s*)(?:when\s+(?:did|was|were|has|have|had)\b|"
+                        r"när\s+(?:\w+(?:ade|ades|de|des|te|tes)|blev|var|kom|fick|gav|tog|trädde|skedde)\b)|"
+                        r"\b(?:what date|which date|what year|which year|since when|from when|until when|"
+                        r"vilket datum|vilket år|vilken dag|sedan när|från när|fram till när)\b", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _YEAR_SPAN = re.compile(r"\b((?:1[89]|20)\d\d)\s*(?:[-–—]|till|to|and|och)\s*((?:1[89]|20)\d\d)\b")
 # "Regulation (EU) 2024/1347", "604/2013", "MIG 2009:30", "(2005:716)": a year inside a number names an act
@@ -37,7 +45,8 @@ class Query:
     language: str  # "sv" | "en"
     references: tuple[Reference, ...] = ()
     countries: tuple[str, ...] = ()  # the countries the question names, English names, first mention first
-    places: tuple = ()  # places.Place: the cities it names, with their countries
+    places: tuple = ()  # places.Place: the cities, subdivisions and corpus-tied names it names, with their countries
+    country_sources: tuple = ()  # (country, via, as written): via "name" | "demonym" | "city" | "subdivision" | "corpus"
     years: tuple[int, ...] = ()
     asks_figure: bool = False
     asks_date: bool = False
@@ -82,6 +91,8 @@ class Query:
             "asks_figure": self.asks_figure, "asks_date": self.asks_date,
             "premise": self.premise or None, "premise_kind": self.premise_kind or None,
             "publishers": list(self.publishers), "expansions": list(self.expansions),
+            "countries_via": [{"country": c, "via": via, "name": name} for c, via, name in self.country_sources
+                              if c != self.home_country],
         }
 
 
@@ -89,12 +100,14 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
     """Read a question once. `catalog` (the index's `Catalog`) lets a city count when its country is indexed and
     finds decisions named only by a party's name ("why did CAT accept Agiza's expulsion ..."); without it, only
     large cities count and decisions are found by their numbers and "X v. Sweden" names."""
-    from .countries import countries_in
+    from .countries import country_mentions, is_proper_name
+    from .gazetteer import regions_in
     from .glossary import detect_language, translate_terms
-    from .places import places_in
+    from .places import Place, places_in
 
     language = language or detect_language(text)
-    countries = countries_in(text)
+    mentions = country_mentions(text)
+    countries = tuple(dict.fromkeys(m.country for m in mentions))
     indexed = set(catalog.countries) if catalog is not None else set()
     decisions = tuple(catalog.decisions_named(text)) if catalog is not None else ()
     references = tuple(parse_references(text))
@@ -104,6 +117,14 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
                    and (p.population >= tuning.PLACE_MIN_POPULATION
                         or (p.country in indexed and p.population >= tuning.PLACE_MIN_INDEXED_POPULATION))
                    and not _inside_country_name(p, text, countries) and not _party_of(p, parties, catalog))
+    corpus = getattr(catalog, "corpus_names", None)
+    taken = [(p.start, p.end) for p in places] + [(m.start, m.end) for m in mentions]
+    places += tuple(Place(r.name, r.country, 0, r.start, r.end, r.via) for r in regions_in(text, corpus)
+                    if r.country not in countries and r.country != home_country
+                    and not any(r.start < end and start < r.end for start, end in taken)
+                    and not _party_of(r, parties, catalog))
+    sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
+               for m in mentions] + [(p.country, p.via, p.name) for p in places]
     premise, kind = premise_clause(text)
     return Query(
         text=text, language=language, references=references, countries=countries,
@@ -111,24 +132,44 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
         asks_date=bool(_ASKS_DATE.search(text)), premise=premise, premise_kind=kind,
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
         decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
-        publishers=publishers_named(text),
+        publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)),
     )
 
 
+# A publisher is asked for as a source only in an attribution frame: "according to X", "enligt X", "X:s rapport",
+# "what does X report/say"; "why did the Migration Agency stop transfers" names it as the subject
+_ATTRIBUTED_BEFORE = re.compile(r"(?:according\s+to|enligt|as\s+reported\s+by|reported\s+by|cited\s+by|in|i|"
+                                r"skriver|säger|rapporterar|uppger|beskriver|bedömer|anger)\s+(?:the\s+)?$", re.I)
+_ATTRIBUTED_AFTER = re.compile(r"^(?:['’]s|:s|s)?\s+(?:\w+\s+){0,2}?(?:report\w*|rapport\w*|say\w*|said|säger|sa|"
+                               r"skriver|skrev|uppge\w*|uppgav|state[sd]?|write\w*|wrote|note[sd]?|finds?|found|"
+                               r"describe[sd]?|beskriv\w*|assess\w*|bedöm\w*|landinformation|summar\w*|"
+                               r"sammanfattning\w*|människorätts\w*|country\s+report\w*|publish\w*|publicera\w*)\b",
+                               re.I)
+_ACCORDING_TO = re.compile(r"\b(?:according\s+to|enligt)\s", re.I)
+
+
 def publishers_named(text: str) -> tuple[str, ...]:
-    """Publishers of country information the text names by a name data/publishers.tsv gives ("UD", "US Department
-    of State"): an abbreviation in capitals only as written, other names in any case."""
+    """Publishers of country information the question asks for as its source, by a name data/publishers.tsv gives
+    ("UD", "US Department of State"; an abbreviation in capitals only as written, other names in any case): named
+    in an attribution frame ("according to X", "enligt X", "X:s rapport", "what does X say"). When the question has
+    an "according to" frame, only the publishers in one count ("what did Amnesty report, according to the US
+    report?" asks the US report)."""
     from .publishers import COI_TYPES, all_publishers
 
-    found = []
+    found: list[tuple[str, bool]] = []  # (publisher, inside an "according to" frame)
     for alias, publisher in all_publishers():  # longest first; a name inside a longer one is not read again
         if publisher.source_type not in COI_TYPES:
             continue
         pattern = re.compile(rf"(?<![\w]){re.escape(alias)}(?![\w])", 0 if alias.isupper() else re.I)
-        text, hits = pattern.subn(" " * len(alias), text)
-        if hits:
-            found.append(publisher.name)
-    return tuple(dict.fromkeys(found))
+        for m in list(pattern.finditer(text)):
+            before, after = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 60]
+            according = bool(_ATTRIBUTED_BEFORE.search(before) and _ACCORDING_TO.search(before[-25:]))
+            if _ATTRIBUTED_BEFORE.search(before) or _ATTRIBUTED_AFTER.match(after):
+                found.append((publisher.name, according))
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    if _ACCORDING_TO.search(text) and any(according for _, according in found):
+        found = [(name, according) for name, according in found if according]
+    return tuple(dict.fromkeys(name for name, _ in found))
 
 
 def years_in(text: str) -> tuple[int, ...]:
