@@ -117,7 +117,7 @@ class AccountChecker:
                 store.embedder = batch.inner
         t2 = time.perf_counter()
         answerer = ExtractiveAnswerer(batch, min_evidence=self.min_evidence, stale_months=self.settings.stale_months,
-                                      shortlist=CLAIM_SHORTLIST)
+                                      shortlist=CLAIM_SHORTLIST, boilerplate=self.assistant.boilerplate)
         batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
         for c in checkable:
             answerer.score(queries[id(c)], found[id(c)][:tuning.ANSWER_PASSAGES])

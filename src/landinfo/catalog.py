@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
+from .boilerplate import Boilerplate
 from .gazetteer import CorpusNames
 from .references import INSTRUMENT_WORDS, Reference, article_number, article_of_section, section_key
 
@@ -23,6 +24,8 @@ class Catalog:
     articles: dict[str, set[str]] = field(default_factory=dict)  # doc id -> article numbers ("33")
     instruments: dict[str, set[str]] = field(default_factory=dict)  # "echr" -> doc ids of that instrument
     corpus_names: CorpusNames | None = None  # names the country reports tie to one country (gazetteer)
+    boilerplate: Boilerplate | None = None  # publishers' templates and navigation sentences, never quoted
+    term_share: Callable[[str], float] | None = None  # share of the chunks that hold a stemmed word (BM25 index)
 
     @classmethod
     def from_metas(cls, metas: Iterable[dict]) -> "Catalog":

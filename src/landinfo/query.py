@@ -47,6 +47,8 @@ class Query:
     countries: tuple[str, ...] = ()  # the countries the question names, English names, first mention first
     places: tuple = ()  # places.Place: the cities, subdivisions and corpus-tied names it names, with their countries
     country_sources: tuple = ()  # (country, via, as written): via "name" | "demonym" | "city" | "subdivision" | "corpus"
+    aspect: tuple[str, ...] = ()  # what it asks about, in its own words: what is left without country, places,
+    # references, publishers, question words and the words every risk question uses (data/generic-words.txt)
     years: tuple[int, ...] = ()
     asks_figure: bool = False
     asks_date: bool = False
@@ -91,6 +93,7 @@ class Query:
             "asks_figure": self.asks_figure, "asks_date": self.asks_date,
             "premise": self.premise or None, "premise_kind": self.premise_kind or None,
             "publishers": list(self.publishers), "expansions": list(self.expansions),
+            "aspect": list(self.aspect),
             "countries_via": [{"country": c, "via": via, "name": name} for c, via, name in self.country_sources
                               if c != self.home_country],
         }
@@ -123,6 +126,8 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
                     if r.country not in countries and r.country != home_country
                     and not any(r.start < end and start < r.end for start, end in taken)
                     and not _party_of(r, parties, catalog))
+    dropped = taken + [(p.start, p.end) for p in places] + _reference_spans(text, references)
+    aspect = aspect_of(text, dropped, getattr(catalog, "term_share", None))
     sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
                for m in mentions] + [(p.country, p.via, p.name) for p in places]
     premise, kind = premise_clause(text)
@@ -132,8 +137,46 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
         asks_date=bool(_ASKS_DATE.search(text)), premise=premise, premise_kind=kind,
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
         decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
-        publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)),
+        publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
     )
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
+
+
+def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None) -> tuple[str, ...]:
+    """The question's own content words: not in a dropped span (countries, places, references), not a question
+    word, not a word every risk question uses, not a publisher's name, and, where the index can tell
+    (`term_share`), not a word that more than `tuning.ASPECT_MAX_SHARE` of the indexed chunks hold."""
+    from . import datafiles
+    from .lexical import tokenize
+
+    stop = set().union(*datafiles.stopwords("question").values()) | datafiles.generic_words()
+    publishers = publishers_named(text)
+    words = []
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        lower = word.lower()
+        if len(word) < 3 or lower in stop or any(m.start() < end and start < m.end() for start, end in dropped):
+            continue
+        if publishers and any(lower in p.lower().split() for p in publishers):
+            continue
+        stems = tokenize(word)
+        if not stems:
+            continue
+        if term_share is not None and min(term_share(s) for s in stems) > tuning.ASPECT_MAX_SHARE:
+            continue
+        words.append(word)
+    return tuple(dict.fromkeys(words))
+
+
+def _reference_spans(text: str, references) -> list[tuple[int, int]]:
+    spans = []
+    for ref in references:
+        start = text.find(ref.text) if ref.text else -1
+        if start >= 0:
+            spans.append((start, start + len(ref.text)))
+    return spans
 
 
 # A publisher is asked for as a source only in an attribution frame: "according to X", "enligt X", "X:s rapport",

@@ -154,3 +154,18 @@ PREMISE_SENTENCES = 2
 # Issue #22's "say >= 90 %", hand-set 2026-12-06; the effect on dev and the held-out sets is in the closing note.
 CORPUS_NAME_SHARE = 0.9
 CORPUS_NAME_MIN_DOCUMENTS = 2
+
+# --- Boilerplate (boilerplate.py) -----------------------------------------------------------------------------------
+# A sentence is a publisher's template when, numbers and names aside, it recurs in at least this share of the
+# publisher's documents and the publisher has at least TEMPLATE_MIN_DOCUMENTS. Hand-set 2026-12-06 on the reference
+# corpus's templates (US 2024 reports, UD summaries); the sentences it marks are listed by benchmarks/boilerplate.py.
+TEMPLATE_SHARE = 0.6
+TEMPLATE_MIN_DOCUMENTS = 4
+
+# --- Aspect (query.aspect_of, answer.checks.missing_topic) -------------------------------------------------------------
+# A question word that more than this share of the indexed chunks hold names no topic of its own ("law",
+# "government"). Hand-set 2026-12-06; the effect on dev and the held-out sets is in issue #22's closing note.
+ASPECT_MAX_SHARE = 0.2
+# A sentence in another language than the question bears on its aspect when its embedding is this close to the
+# aspect's words embedded alone (the lexical test cannot see across languages without a glossary entry).
+ASPECT_MIN_SIMILARITY = 0.84

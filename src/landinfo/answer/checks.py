@@ -14,9 +14,10 @@ from ..query import Query
 from ..records import Passage
 
 # every reason a refusal can give, in the order the checks run: the first four before any sentence is scored
-# (BEFORE_SCORING), then the evidence of the best sentence, then whether the best sentences give the figure or date
+# (BEFORE_SCORING), then the evidence of the best sentence, then whether any sentence that answers well enough bears
+# on what the question asks about, then whether the best sentences give the figure or date
 REASONS = ("missing_reference", "missing_country", "missing_source", "missing_period", "weak_evidence",
-           "missing_figure", "missing_date")
+           "missing_topic", "missing_figure", "missing_date")
 
 
 @dataclass(frozen=True)
@@ -154,3 +155,11 @@ def before_scoring(query: Query, passages: list[Passage], catalog: Catalog | Non
 def weak_evidence(best: float, threshold: float) -> Refusal | None:
     """The last resort: no sentence matches the question well enough."""
     return Refusal("weak_evidence", {"evidence": round(best, 4)}) if best < threshold else None
+
+
+def missing_topic(query: Query, bearing: list[bool], answers: list[bool]) -> Refusal | None:
+    """A question about a country whose sentences that answer well enough (`answers`) include none that bears on
+    its aspect (`bearing`): the sources on that country say nothing about it."""
+    if any(b and a for b, a in zip(bearing, answers)):
+        return None
+    return Refusal("missing_topic", {"country": ", ".join(query.subject_countries), "aspect": " ".join(query.aspect)})
