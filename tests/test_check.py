@@ -255,3 +255,14 @@ def test_a_claim_naming_only_a_province_is_searched_in_its_country(tmp_path, fak
     checker = _fake_checker(tmp_path, fake_settings)
     claim = checker.check("Jag bodde i Borno och kyrkan brändes.").claims[0]
     assert claim.status != "personal" and claim.searched["countries"] == ["Nigeria"]
+
+
+def test_the_country_fact_joined_to_a_personal_event_is_searched_and_found(demo_settings):
+    from landinfo.account_check import AccountChecker
+    from landinfo.answer.assistant import Assistant
+
+    account = "Jag kallades in 2024, och ingen släpps efter arton månader sedan mobiliseringen."
+    call_up, fact = AccountChecker(Assistant(demo_settings)).check(account, "Kestrania").claims
+    assert call_up.status == "personal" and call_up.claim.text == "Jag kallades in 2024"
+    assert fact.status == "related" and account[fact.claim.start:fact.claim.end] == fact.claim.text
+    assert any("no longer released after 18 months" in c.quote for c in fact.citations)
