@@ -32,9 +32,11 @@ class ExtractiveAnswerer:
         self.min_evidence = min_evidence
         self.stale_months = stale_months
 
-    def score(self, query: Query | str, passages: list[Passage], language: str = "") -> tuple[list[Sentence], np.ndarray]:
-        sentences, score, _ = self._scored(as_query(query, language), passages)
-        return sentences, score
+    def score(self, query: Query | str, passages: list[Passage], language: str = ""
+              ) -> tuple[list[Sentence], np.ndarray, dict]:
+        """Every quotable sentence, its score against the query, and the embeddings of the scored ones (what
+        `bears_on_aspect` reads)."""
+        return self._scored(as_query(query, language), passages)
 
     def _scored(self, query: Query, passages: list[Passage], holding_bonus: float = 0.0
                 ) -> tuple[list[Sentence], np.ndarray, dict]:
@@ -90,7 +92,7 @@ class ExtractiveAnswerer:
         if refusal:
             return self._refuse(frame, refusal, best)
         if asks_about_a_country(query) and query.aspect:
-            bearing = self._bearing(query, passages, sentences, vectors)
+            bearing = bears_on_aspect(query, sentences, vectors, self.embedder)
             refusal = checks.missing_topic(query, bearing, [bool(v >= threshold) for v in score])
             if refusal:
                 return self._refuse(frame, refusal, best)
@@ -106,21 +108,6 @@ class ExtractiveAnswerer:
         chosen = self.choose(sentences, score, vectors, threshold)
         return compose(frame, passages, sentences, chosen, best, self.stale_months, first_marker,
                        country_first=asks_about_a_country(query))
-
-    def _bearing(self, query: Query, passages: list[Passage], sentences: list[Sentence], vectors: dict
-                 ) -> list[bool]:
-        """Whether each sentence bears on the question's aspect: it holds one of the aspect's words (stemmed, or
-        their glossary forms in the other language), or, scored, its embedding is close to the aspect's words
-        embedded alone (`tuning.ASPECT_MIN_SIMILARITY`)."""
-        from ..glossary import translate_terms
-
-        phrase = " ".join(query.aspect)
-        stems = set(tokenize(" ".join([phrase, *translate_terms(phrase, query.language)])))
-        near = None
-        if vectors:
-            aspect = self.embedder.embed_queries([phrase])[0]
-            near = {i: float(v @ aspect) >= tuning.ASPECT_MIN_SIMILARITY for i, v in vectors.items()}
-        return [bool(stems & set(tokenize(s.text))) or bool(near and near.get(i)) for i, s in enumerate(sentences)]
 
     def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float,
                limit: int | None = None) -> list[int]:
@@ -175,6 +162,21 @@ def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], cho
 
 
 _ASSESSMENTS = ("precedent", "case-summary")  # how courts and committees assessed a case
+
+
+def bears_on_aspect(query: Query, sentences: list[Sentence], vectors: dict, embedder) -> list[bool]:
+    """Whether each sentence bears on the query's aspect: it holds one of the aspect's words (stemmed, or their
+    glossary forms in the other language), or, scored (`vectors`: its embedding by sentence index), its embedding
+    is close to the aspect's words embedded alone by `embedder` (`tuning.ASPECT_MIN_SIMILARITY`)."""
+    from ..glossary import translate_terms
+
+    phrase = " ".join(query.aspect)
+    stems = set(tokenize(" ".join([phrase, *translate_terms(phrase, query.language)])))
+    near = None
+    if vectors:
+        aspect = embedder.embed_queries([phrase])[0]
+        near = {i: float(v @ aspect) >= tuning.ASPECT_MIN_SIMILARITY for i, v in vectors.items()}
+    return [bool(stems & set(tokenize(s.text))) or bool(near and near.get(i)) for i, s in enumerate(sentences)]
 
 
 def asks_about_a_country(query: Query) -> bool:
