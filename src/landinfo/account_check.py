@@ -160,9 +160,7 @@ class AccountChecker:
         if not sentences or best < self.min_evidence or checks.missing_country(query, head):
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         if query.aspect:  # what the claim is about must be in what is quoted, as in an answer
-            bearing = bears_on_aspect(query, sentences, vectors, answerer.embedder)
-            blind = _aspect_blind(query, head)
-            bearing = [b or blind[s.passage_index] for b, s in zip(bearing, sentences)]
+            bearing = bears_on_aspect(query, sentences, vectors, answerer.embedder, head)
             if checks.missing_topic(query, bearing, [bool(v >= self.min_evidence) for v in score]):
                 return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
             score = np.where(bearing, score, -1.0)
@@ -187,18 +185,6 @@ class AccountChecker:
         fresh = [d for d in dates if months_between(d, today) <= self.settings.stale_months]
         status = "related" if fresh or not dates else "stale_only"
         return ClaimCheck(claim, status, citations, tuple(passages), len(publishers), newest, plan, best)
-
-
-def _aspect_blind(query: Query, passages: list[Passage]) -> list[bool]:
-    """Per passage, whether the aspect test cannot see into it: written in another language than the claim while no
-    word of the claim's aspect has a glossary form in that language. The aspect's words embedded alone do not tell a
-    sentence on the claim from any other across languages (on evals/claims-demo.yaml, 2026-12-07: a Swedish claim's
-    aspect is 0.75-0.82 from every English sentence found for it, the one that states the claim included, under
-    `tuning.ASPECT_MIN_SIMILARITY`), so there the claim's own evidence decides, as before the aspect was read."""
-    from .glossary import translate_terms
-
-    bridged = bool(translate_terms(" ".join(query.aspect), query.language))
-    return [not bridged and p.language not in ("", query.language) for p in passages]
 
 
 def _citations(passages: list[Passage], sentences, chosen: list[int]) -> tuple[Citation, ...]:

@@ -3,6 +3,7 @@ figure or a date, the premise it asserts, and its glossary terms in the other la
 and the UI read this object; none of them parses the question's text again."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -49,6 +50,7 @@ class Query:
     country_sources: tuple = ()  # (country, via, as written): via "name" | "demonym" | "city" | "subdivision" | "corpus"
     aspect: tuple[str, ...] = ()  # what it asks about, in its own words: what is left without country, places,
     # references, publishers, question words and the words every risk question uses (data/generic-words.txt)
+    aspect_weights: tuple[float, ...] = ()  # each aspect word's rarity in the index (inverse document share)
     years: tuple[int, ...] = ()
     asks_figure: bool = False
     asks_date: bool = False
@@ -127,7 +129,7 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
                     and not any(r.start < end and start < r.end for start, end in taken)
                     and not _party_of(r, parties, catalog))
     dropped = taken + [(p.start, p.end) for p in places] + _reference_spans(text, references)
-    aspect = aspect_of(text, dropped, getattr(catalog, "term_share", None))
+    aspect, weights = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
     sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
                for m in mentions] + [(p.country, p.via, p.name) for p in places]
     premise, kind = premise_clause(text)
@@ -138,22 +140,146 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
         decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
         publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
+        aspect_weights=weights,
     )
+
+
+_WORD = re.compile(r"^\s*(?:vad|vilk\w*|hur|när|var|varför|vem|kan|får|är|what|which|how|when|where|why|who|"
+                            r"can|is|are|does|do)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    language: str  # "sv" | "en"
+    references: tuple[Reference, ...] = ()
+    countries: tuple[str, ...] = ()  # the countries the question names, English names, first mention first
+    places: tuple = ()  # places.Place: the cities, subdivisions and corpus-tied names it names, with their countries
+    country_sources: tuple = ()  # (country, via, as written): via "name" | "demonym" | "city" | "subdivision" | "corpus"
+    aspect: tuple[str, ...] = ()  # what it asks about, in its own words: what is left without country, places,
+    # references, publishers, question words and the words every risk question uses (data/generic-words.txt)
+    aspect_weights: tuple[float, ...] = ()  # each aspect word's rarity in the index (inverse document share)
+    years: tuple[int, ...] = ()
+    asks_figure: bool = False
+    asks_date: bool = False
+    premise: str = ""  # the clause a "why ..." / "since ..." question takes for granted
+    premise_kind: str = ""  # "why" | "since" | "statement" | ""
+    expansions: tuple[str, ...] = ()  # the question's glossary terms in the other language
+    home_country: str = ""  # the deciding state (settings.home_country): its law is asked about, not its risks
+    decisions: tuple[str, ...] = field(default=())  # decisions named by party name, as the index's references
+    publishers: tuple[str, ...] = ()  # publishers of country information it names ("UD" -> Utrikesdepartementet)
+    instruments: tuple[str, ...] = ()  # treaties and regulations named anywhere in it ("echr", "dublin")
+    protocol: bool = False  # it asks about a protocol ("Article 3 of Protocol No. 6"), not the convention itself
+
+    @property
+    def subject_countries(self) -> tuple[str, ...]:
+        """The countries asked about: named, or named through a city, the deciding state left out."""
+        named = [*self.countries, *(p.country for p in self.places)]
+        return tuple(dict.fromkeys(c for c in named if c != self.home_country))
+
+    @property
+    def named_decisions(self) -> tuple[str, ...]:
+        """Every decision the question names: by its MIG, UM or application number, or by a party's name."""
+        keys = [r.key for r in self.references if r.kind in ("mig", "case_number", "case_name", "ecthr_application")]
+        return tuple(dict.fromkeys([*keys, *self.decisions]))
+
+    def lexical_tokens(self) -> list[str]:
+        """BM25 tokens of the question, plus its domain terms in the other language."""
+        from .lexical import tokenize
+
+        tokens = tokenize(self.text)
+        if self.expansions:
+            tokens += tokenize(" ".join(self.expansions))
+        return tokens
+
+    def to_json(self) -> dict:
+        return {
+            "language": self.language,
+            "references": [{"kind": r.kind, "key": r.key, "text": r.text, "instrument": r.instrument}
+                           for r in self.references],
+            "decisions": list(self.named_decisions),
+            "countries": list(self.countries), "places": [p.to_json() for p in self.places],
+            "subject_countries": list(self.subject_countries), "years": list(self.years),
+            "asks_figure": self.asks_figure, "asks_date": self.asks_date,
+            "premise": self.premise or None, "premise_kind": self.premise_kind or None,
+            "publishers": list(self.publishers), "expansions": list(self.expansions),
+            "aspect": list(self.aspect),
+            "countries_via": [{"country": c, "via": via, "name": name} for c, via, name in self.country_sources
+                              if c != self.home_country],
+        }
+
+
+def parse_query(text: str, language: str = "", home_country: str = "Sweden", catalog=None) -> Query:
+    """Read a question once. `catalog` (the index's `Catalog`) lets a city count when its country is indexed and
+    finds decisions named only by a party's name ("why did CAT accept Agiza's expulsion ..."); without it, only
+    large cities count and decisions are found by their numbers and "X v. Sweden" names."""
+    from .countries import country_mentions, is_proper_name
+    from .gazetteer import regions_in
+    from .glossary import detect_language, translate_terms
+    from .places import Place, places_in
+
+    language = language or detect_language(text)
+    mentions = country_mentions(text)
+    countries = tuple(dict.fromkeys(m.country for m in mentions))
+    indexed = set(catalog.countries) if catalog is not None else set()
+    decisions = tuple(catalog.decisions_named(text)) if catalog is not None else ()
+    references = tuple(parse_references(text))
+    parties = [r.key for r in references if r.kind == "case_name"]
+    places = tuple(p for p in places_in(text)
+                   if p.country not in countries and p.country != home_country
+                   and (p.population >= tuning.PLACE_MIN_POPULATION
+                        or (p.country in indexed and p.population >= tuning.PLACE_MIN_INDEXED_POPULATION))
+                   and not _inside_country_name(p, text, countries) and not _party_of(p, parties, catalog))
+    corpus = getattr(catalog, "corpus_names", None)
+    taken = [(p.start, p.end) for p in places] + [(m.start, m.end) for m in mentions]
+    places += tuple(Place(r.name, r.country, 0, r.start, r.end, r.via) for r in regions_in(text, corpus)
+                    if r.country not in countries and r.country != home_country
+                    and not any(r.start < end and start < r.end for start, end in taken)
+                    and not _party_of(r, parties, catalog))
+    dropped = taken + [(p.start, p.end) for p in places] + _reference_spans(text, references)
+    aspect, weights = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
+    sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
+               for m in mentions] + [(p.country, p.via, p.name) for p in places]
+    premise, kind = premise_clause(text)
+    return Query(
+        text=text, language=language, references=references, countries=countries,
+        places=places, years=years_in(text), asks_figure=bool(_ASKS_FIGURE.search(text)),
+        asks_date=bool(_ASKS_DATE.search(text)), premise=premise, premise_kind=kind,
+        expansions=tuple(translate_terms(text, language)), home_country=home_country,
+        decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
+        publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
+        aspect_weights=weights,
+    )
+
+
+def _rarity(word: str, term_share) -> float:
+    """How rare a word is in the index, log(1 / share of chunks holding it), the rarest of its stems; 1 unknown."""
+    import math
+
+    from .lexical import tokenize
+
+    if term_share is None:
+        return 1.0
+    shares = [term_share(s) for s in tokenize(word)]
+    return math.log(1.0 / max(min(shares, default=1.0), tuning.ASPECT_SHARE_FLOOR))
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 
 
-def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None) -> tuple[str, ...]:
-    """The question's own content words: not in a dropped span (countries, places, references), not a question
-    word, not a word every risk question uses, not a publisher's name, and, where the index can tell
-    (`term_share`), not a word that more than `tuning.ASPECT_MAX_SHARE` of the indexed chunks hold."""
+def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, language: str = "en"
+              ) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The question's own content words and their weights: not in a dropped span (countries, places, references),
+    not a question word, not a word every risk question uses (data/generic-words.txt), not a publisher's name; and,
+    where the index can tell (`term_share`), not a word that more than `tuning.ASPECT_MAX_SHARE` of the indexed
+    chunks hold, nor an everyday word the index never uses ("pls", "guy": `tuning.ASPECT_ABSENT_EVERYDAY_ZIPF`).
+    A word weighs its rarity in the index, an everyday word of the language at most `tuning.ASPECT_EVERYDAY_WEIGHT`."""
     from . import datafiles
     from .lexical import tokenize
 
     stop = set().union(*datafiles.stopwords("question").values()) | datafiles.generic_words()
     publishers = publishers_named(text)
-    words = []
+    words, weights = [], []
     for m in _WORD.finditer(text):
         word = m.group(0)
         lower = word.lower()
@@ -162,12 +288,27 @@ def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None) -> tup
         if publishers and any(lower in p.lower().split() for p in publishers):
             continue
         stems = tokenize(word)
-        if not stems:
+        if not stems or word in words:
             continue
-        if term_share is not None and min(term_share(s) for s in stems) > tuning.ASPECT_MAX_SHARE:
-            continue
+        weight = 1.0
+        if term_share is not None:
+            share = min(term_share(s) for s in stems)
+            everyday = _zipf(lower, language)
+            if share > tuning.ASPECT_MAX_SHARE or (share == 0 and everyday >= tuning.ASPECT_ABSENT_EVERYDAY_ZIPF):
+                continue
+            weight = math.log(1.0 / max(share, tuning.ASPECT_SHARE_FLOOR))
+            if everyday >= tuning.ASPECT_EVERYDAY_ZIPF:
+                weight = min(weight, tuning.ASPECT_EVERYDAY_WEIGHT)
         words.append(word)
-    return tuple(dict.fromkeys(words))
+        weights.append(round(weight, 3))
+    return tuple(words), tuple(weights)
+
+
+def _zipf(word: str, language: str) -> float:
+    """How common a word is in everyday language (wordfreq's Zipf scale, offline: 3 rare, 6 very common)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, language if language in ("sv", "en") else "en")
 
 
 def _reference_spans(text: str, references) -> list[tuple[int, int]]:

@@ -92,8 +92,9 @@ class ExtractiveAnswerer:
         if refusal:
             return self._refuse(frame, refusal, best)
         if asks_about_a_country(query) and query.aspect:
-            bearing = bears_on_aspect(query, sentences, vectors, self.embedder)
-            refusal = checks.missing_topic(query, bearing, [bool(v >= threshold) for v in score])
+            bearing = bears_on_aspect(query, sentences, vectors, self.embedder, passages)
+            bar = threshold - tuning.ASPECT_EVIDENCE_DISCOUNT
+            refusal = checks.missing_topic(query, bearing, [bool(v >= bar) for v in score])
             if refusal:
                 return self._refuse(frame, refusal, best)
             score = np.where(bearing, score, -1.0)
@@ -164,19 +165,43 @@ def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], cho
 _ASSESSMENTS = ("precedent", "case-summary")  # how courts and committees assessed a case
 
 
-def bears_on_aspect(query: Query, sentences: list[Sentence], vectors: dict, embedder) -> list[bool]:
-    """Whether each sentence bears on the query's aspect: it holds one of the aspect's words (stemmed, or their
-    glossary forms in the other language), or, scored (`vectors`: its embedding by sentence index), its embedding
-    is close to the aspect's words embedded alone by `embedder` (`tuning.ASPECT_MIN_SIMILARITY`)."""
+def bears_on_aspect(query: Query, sentences: list[Sentence], vectors: dict, embedder,
+                    passages: list[Passage] | None = None) -> list[bool]:
+    """Whether each sentence bears on the query's aspect: the aspect's words it holds (stemmed, or their glossary
+    forms in the other language) carry at least `tuning.ASPECT_MIN_COVERAGE` of the aspect's weight (each word
+    weighed by its rarity in the index, `Query.aspect_weights`), or, scored (`vectors`), its embedding is close to
+    the aspect's words embedded alone (`tuning.ASPECT_MIN_SIMILARITY`).
+
+    In a passage of the other language only the words that can be seen there count: names, and words with a
+    glossary form; when none can, the sentence is not judged on its aspect (its evidence decides, as before the
+    aspect was read): the aspect embedded alone does not tell one sentence from another across languages."""
+    words = _aspect_words(query)
+    near = {}
+    if vectors and words:
+        aspect = embedder.embed_queries([" ".join(query.aspect)])[0]
+        near = {i: float(v @ aspect) >= tuning.ASPECT_MIN_SIMILARITY for i, v in vectors.items()}
+    out = []
+    for i, s in enumerate(sentences):
+        other = passages is not None and passages[s.passage_index].language not in ("", query.language)
+        seen = [(weight, own | forms) if not other else (weight, forms | (own if name else set()))
+                for weight, own, forms, name in words]
+        seen = [(weight, stems) for weight, stems in seen if stems]
+        if not seen:
+            out.append(True)
+            continue
+        tokens = set(tokenize(s.text))
+        held = sum(weight for weight, stems in seen if stems & tokens)
+        out.append(held >= tuning.ASPECT_MIN_COVERAGE * sum(weight for weight, _ in seen) or near.get(i, False))
+    return out
+
+
+def _aspect_words(query: Query) -> list[tuple[float, set[str], set[str], bool]]:
+    """Each aspect word: its weight, its own stems, its glossary forms' stems, and whether it is a name."""
     from ..glossary import translate_terms
 
-    phrase = " ".join(query.aspect)
-    stems = set(tokenize(" ".join([phrase, *translate_terms(phrase, query.language)])))
-    near = None
-    if vectors:
-        aspect = embedder.embed_queries([phrase])[0]
-        near = {i: float(v @ aspect) >= tuning.ASPECT_MIN_SIMILARITY for i, v in vectors.items()}
-    return [bool(stems & set(tokenize(s.text))) or bool(near and near.get(i)) for i, s in enumerate(sentences)]
+    weights = query.aspect_weights or (1.0,) * len(query.aspect)
+    return [(weight, set(tokenize(word)), set(tokenize(" ".join(translate_terms(word, query.language)))),
+             word[:1].isupper()) for word, weight in zip(query.aspect, weights)]
 
 
 def asks_about_a_country(query: Query) -> bool:
