@@ -190,3 +190,11 @@ def test_a_decision_against_another_state_that_the_index_lacks_is_refused_as_mis
     q = parse_query("What did the court hold in Saadi v. Italy about diplomatic assurances?", catalog=catalog)
     assert [r.key for r in q.references if r.kind == "case_name"] == ["Saadi mot Italy"]
     assert checks.missing_reference(q, [], catalog).detail == {"reference": "Saadi mot Italy"}
+
+
+def test_a_report_that_cites_the_publisher_asked_for_meets_the_question():
+    q = parse_query("What does Amnesty report about executions in Iran?")
+    citing = passage("us", "Amnesty International reported at least 800 executions in Iran.", "Iran")
+    silent = passage("us2", "Executions continued in Iran.", "Iran")
+    assert checks.missing_source(q, [citing]) is None
+    assert checks.missing_source(q, [silent]).reason == "missing_source"

@@ -160,7 +160,7 @@ class AccountChecker:
         if not sentences or best < self.min_evidence or checks.missing_country(query, head):
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         if query.aspect:  # what the claim is about must be in what is quoted, as in an answer
-            bearing = bears_on_aspect(query, sentences, vectors, answerer.embedder, head)
+            bearing = bears_on_aspect(query, sentences, vectors, answerer.embedder, head, blind_bears=True)
             if checks.missing_topic(query, bearing, [bool(v >= self.min_evidence) for v in score]):
                 return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
             score = np.where(bearing, score, -1.0)

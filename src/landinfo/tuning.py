@@ -170,7 +170,9 @@ ASPECT_MAX_SHARE = 0.2
 # aspect's words embedded alone (the lexical test cannot see across languages without a glossary entry).
 ASPECT_MIN_SIMILARITY = 0.84
 # A sentence bears on the aspect when the aspect words it holds carry this share of the aspect's weight (rarity).
-ASPECT_MIN_COVERAGE = 0.5
+ASPECT_MIN_COVERAGE = 0.35
+# A capitalised aspect word is a name, seen the same in either language, below this everyday frequency (Zipf).
+ASPECT_NAME_MAX_ZIPF = 4.0
 # A word the index lacks weighs as if this share of the chunks held it (log(1/0.001) = 6.9: rarer than any seen).
 ASPECT_SHARE_FLOOR = 0.001
 # An everyday word (wordfreq Zipf >= ASPECT_EVERYDAY_ZIPF: "even", "thing", "news") weighs at most

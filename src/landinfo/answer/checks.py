@@ -81,14 +81,26 @@ def from_publisher(passage: Passage, names: tuple[str, ...]) -> bool:
     return bool(known) and known.name in names
 
 
+def cites_publisher(passage: Passage, names: tuple[str, ...]) -> bool:
+    """The passage reports what the publisher said: it names the publisher ("according to Amnesty International")."""
+    from ..publishers import all_publishers
+
+    for alias, publisher in all_publishers():
+        if publisher.name in names and re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", passage.text,
+                                                 0 if alias.isupper() else re.I):
+            return True
+    return False
+
+
 def fitting(query: Query, passages: list[Passage]) -> list[Passage]:
     """The passages that meet the question's country and publisher together ("UD:s rapport om Libyen" is not met
-    by UD on Iran and a judgment on Libya)."""
+    by UD on Iran and a judgment on Libya); a report that cites the publisher meets it ("what does Amnesty report"
+    is answered by a report quoting Amnesty)."""
     out = passages
     if query.subject_countries and not (query.references or query.named_decisions):
         out = [p for p in out if concerns(p, query.subject_countries) or not p.country.strip()]
     if query.publishers:
-        out = [p for p in out if from_publisher(p, query.publishers)]
+        out = [p for p in out if from_publisher(p, query.publishers) or cites_publisher(p, query.publishers)]
     return out
 
 
