@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import tuning
 from .references import Reference, instruments_named, mentions_protocol, parse_references
@@ -277,7 +278,8 @@ def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, langua
     from . import datafiles
     from .lexical import tokenize
 
-    stop = set().union(*datafiles.stopwords("question").values()) | datafiles.generic_words()
+    stop = set().union(*datafiles.stopwords("question").values())
+    generic = _generic_stems()
     publishers = publishers_named(text)
     words, weights = [], []
     for m in _WORD.finditer(text):
@@ -288,7 +290,7 @@ def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, langua
         if publishers and any(lower in p.lower().split() for p in publishers):
             continue
         stems = tokenize(word)
-        if not stems or word in words:
+        if not stems or word in words or set(stems) & generic:  # "behandlades" is "behandlas" is generic
             continue
         weight = 1.0
         if term_share is not None:
@@ -302,6 +304,15 @@ def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, langua
         words.append(word)
         weights.append(round(weight, 3))
     return tuple(words), tuple(weights)
+
+
+@lru_cache(maxsize=1)
+def _generic_stems() -> frozenset[str]:
+    """The stems of data/generic-words.txt, so that every form of a listed word is generic."""
+    from . import datafiles
+    from .lexical import tokenize
+
+    return frozenset(tokenize(" ".join(datafiles.generic_words())))
 
 
 def _zipf(word: str, language: str) -> float:
