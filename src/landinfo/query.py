@@ -3,7 +3,6 @@ figure or a date, the premise it asserts, and its glossary terms in the other la
 and the UI read this object; none of them parses the question's text again."""
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,7 +50,6 @@ class Query:
     country_sources: tuple = ()  # (country, via, as written): via "name" | "demonym" | "city" | "subdivision" | "corpus"
     aspect: tuple[str, ...] = ()  # what it asks about, in its own words: what is left without country, places,
     # references, publishers, question words and the words every risk question uses (data/generic-words.txt)
-    aspect_weights: tuple[float, ...] = ()  # each aspect word's rarity in the index (inverse document share)
     years: tuple[int, ...] = ()
     asks_figure: bool = False
     asks_date: bool = False
@@ -130,7 +128,7 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
                     and not any(r.start < end and start < r.end for start, end in taken)
                     and not _party_of(r, parties, catalog))
     dropped = taken + [(p.start, p.end) for p in places] + _reference_spans(text, references)
-    aspect, weights = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
+    aspect = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
     sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
                for m in mentions] + [(p.country, p.via, p.name) for p in places]
     premise, kind = premise_clause(text)
@@ -141,7 +139,6 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
         decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
         publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
-        aspect_weights=weights,
     )
 
 
@@ -159,7 +156,6 @@ class Query:
     country_sources: tuple = ()  # (country, via, as written): via "name" | "demonym" | "city" | "subdivision" | "corpus"
     aspect: tuple[str, ...] = ()  # what it asks about, in its own words: what is left without country, places,
     # references, publishers, question words and the words every risk question uses (data/generic-words.txt)
-    aspect_weights: tuple[float, ...] = ()  # each aspect word's rarity in the index (inverse document share)
     years: tuple[int, ...] = ()
     asks_figure: bool = False
     asks_date: bool = False
@@ -238,7 +234,7 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
                     and not any(r.start < end and start < r.end for start, end in taken)
                     and not _party_of(r, parties, catalog))
     dropped = taken + [(p.start, p.end) for p in places] + _reference_spans(text, references)
-    aspect, weights = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
+    aspect = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
     sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
                for m in mentions] + [(p.country, p.via, p.name) for p in places]
     premise, kind = premise_clause(text)
@@ -249,7 +245,6 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
         decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
         publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
-        aspect_weights=weights,
     )
 
 
@@ -268,42 +263,37 @@ def _rarity(word: str, term_share) -> float:
 _WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 
 
-def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, language: str = "en"
-              ) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """The question's own content words and their weights: not in a dropped span (countries, places, references),
-    not a question word, not a word every risk question uses (data/generic-words.txt), not a publisher's name; and,
-    where the index can tell (`term_share`), not a word that more than `tuning.ASPECT_MAX_SHARE` of the indexed
-    chunks hold, nor an everyday word the index never uses ("pls", "guy": `tuning.ASPECT_ABSENT_EVERYDAY_ZIPF`).
-    A word weighs its rarity in the index, an everyday word of the language at most `tuning.ASPECT_EVERYDAY_WEIGHT`."""
+def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, language: str = "en") -> tuple[str, ...]:
+    """The question's own content words: not in a dropped span (countries, places, references), not a question word,
+    not a form of a word every risk question uses (data/generic-words.txt), not a word of a publisher's name it asks
+    for; and, where the index can tell (`term_share`), not a word that more than `tuning.ASPECT_MAX_SHARE` of the
+    indexed chunks hold, nor an everyday word the index never uses ("guy", "thing":
+    `tuning.ASPECT_ABSENT_EVERYDAY_ZIPF`)."""
     from . import datafiles
     from .lexical import tokenize
+    from .publishers import all_publishers
 
     stop = set().union(*datafiles.stopwords("question").values())
     generic = _generic_stems()
-    publishers = publishers_named(text)
-    words, weights = [], []
+    named = set(publishers_named(text))
+    publisher_words = {w.lower() for alias, p in all_publishers() if p.name in named for w in re.findall(r"\w+", alias)}
+    words = []
     for m in _WORD.finditer(text):
         word = m.group(0)
         lower = word.lower()
-        if len(word) < 3 or lower in stop or any(m.start() < end and start < m.end() for start, end in dropped):
-            continue
-        if publishers and any(lower in p.lower().split() for p in publishers):
+        if len(word) < 3 or lower in stop or lower in publisher_words \
+                or any(m.start() < end and start < m.end() for start, end in dropped):
             continue
         stems = tokenize(word)
         if not stems or word in words or set(stems) & generic:  # "behandlades" is "behandlas" is generic
             continue
-        weight = 1.0
         if term_share is not None:
             share = min(term_share(s) for s in stems)
-            everyday = _zipf(lower, language)
-            if share > tuning.ASPECT_MAX_SHARE or (share == 0 and everyday >= tuning.ASPECT_ABSENT_EVERYDAY_ZIPF):
+            if share > tuning.ASPECT_MAX_SHARE or (share == 0 and _zipf(lower, language)
+                                                   >= tuning.ASPECT_ABSENT_EVERYDAY_ZIPF):
                 continue
-            weight = math.log(1.0 / max(share, tuning.ASPECT_SHARE_FLOOR))
-            if everyday >= tuning.ASPECT_EVERYDAY_ZIPF:
-                weight = min(weight, tuning.ASPECT_EVERYDAY_WEIGHT)
         words.append(word)
-        weights.append(round(weight, 3))
-    return tuple(words), tuple(weights)
+    return tuple(words)
 
 
 @lru_cache(maxsize=1)

@@ -167,51 +167,29 @@ _ASSESSMENTS = ("precedent", "case-summary")  # how courts and committees assess
 
 def bears_on_aspect(query: Query, sentences: list[Sentence], vectors: dict, embedder,
                     passages: list[Passage] | None = None, blind_bears: bool = False) -> list[bool]:
-    """Whether each sentence bears on the query's aspect: the aspect's words it holds (stemmed, or their glossary
-    forms in the other language) carry at least `tuning.ASPECT_MIN_COVERAGE` of the aspect's weight (each word
-    weighed by its rarity in the index, `Query.aspect_weights`), or, scored (`vectors`), its embedding is close to
-    the aspect's words embedded alone (`tuning.ASPECT_MIN_SIMILARITY`).
+    """Whether each sentence bears on the query's aspect: it holds one of the aspect's words (stemmed, or their
+    glossary forms in the other language), or, scored (`vectors`), its embedding is close to the aspect's words
+    embedded alone (`tuning.ASPECT_MIN_SIMILARITY`).
 
-    In a passage of the other language only the words that can be seen there count: names, and words with a
-    glossary form; when none can, only the embedding can tell, and it tells little across languages (the aspect
-    embedded alone is 0.75-0.82 from every sentence of the other language, evals/claims-demo.yaml): `blind_bears`
-    then lets the sentence's own evidence decide (a claim), else the embedding does (an answer, which must not quote
-    a sentence it cannot show to bear on the question)."""
-    words = _aspect_words(query)
+    A sentence of another language than the query's, when no aspect word has a glossary form, can only be judged by
+    the embedding, which tells little across languages (the aspect embedded alone is 0.75-0.82 from every sentence
+    of the other language, evals/claims-demo.yaml): `blind_bears` then lets the sentence's own evidence decide (a
+    claim); an answer keeps the embedding's word (it must not quote what it cannot show to bear on the question)."""
+    from ..glossary import translate_terms
+
+    phrase = " ".join(query.aspect)
+    forms = translate_terms(phrase, query.language)
+    stems = set(tokenize(" ".join([phrase, *forms])))
     near = {}
-    if vectors and words:
-        aspect = embedder.embed_queries([" ".join(query.aspect)])[0]
+    if vectors and query.aspect:
+        aspect = embedder.embed_queries([phrase])[0]
         near = {i: float(v @ aspect) >= tuning.ASPECT_MIN_SIMILARITY for i, v in vectors.items()}
     out = []
     for i, s in enumerate(sentences):
-        other = passages is not None and passages[s.passage_index].language not in ("", query.language)
-        seen = [(weight, own | forms) if not other else (weight, forms | (own if name else set()))
-                for weight, own, forms, name in words]
-        seen = [(weight, stems) for weight, stems in seen if stems]
-        if not seen:
-            out.append(blind_bears or near.get(i, False))
-            continue
-        tokens = set(tokenize(s.text))
-        held = sum(weight for weight, stems in seen if stems & tokens)
-        out.append(held >= tuning.ASPECT_MIN_COVERAGE * sum(weight for weight, _ in seen) or near.get(i, False))
+        blind = blind_bears and not forms and passages is not None \
+            and passages[s.passage_index].language not in ("", query.language)
+        out.append(blind or bool(stems & set(tokenize(s.text))) or near.get(i, False))
     return out
-
-
-def _aspect_words(query: Query) -> list[tuple[float, set[str], set[str], bool]]:
-    """Each aspect word: its weight, its own stems, its glossary forms' stems, and whether it is a name."""
-    from ..glossary import translate_terms
-
-    weights = query.aspect_weights or (1.0,) * len(query.aspect)
-    return [(weight, set(tokenize(word)), set(tokenize(" ".join(translate_terms(word, query.language)))),
-             _is_name(word, query.language)) for word, weight in zip(query.aspect, weights)]
-
-
-def _is_name(word: str, language: str) -> bool:
-    """A name written the same in either language ("Hazara", "Waddani"): capitalised and not an everyday word
-    ("Swedish", "Ministry" are capitalised and common)."""
-    from wordfreq import zipf_frequency
-
-    return word[:1].isupper() and zipf_frequency(word.lower(), language) < tuning.ASPECT_NAME_MAX_ZIPF
 
 
 def asks_about_a_country(query: Query) -> bool:
