@@ -22,7 +22,8 @@ from unittest import mock
 import numpy as np
 
 from landinfo import tuning
-from landinfo.answer import checks
+from landinfo import gazetteer
+from landinfo.answer import checks, extractive
 from landinfo.answer.assistant import Assistant
 from landinfo.evaluate.answer_checks import off_country_citations
 from landinfo.evaluate.metrics import citation_precision, key_point_coverage, quote_is_verbatim, refusal_correct
@@ -57,7 +58,12 @@ RULES = {
     "-mmr": _off((tuning, "MIN_SENTENCES", 1), (tuning, "REDUNDANCY", 0.0)),
     "-premise": _off((Assistant, "premise", lambda *a, **k: None)),
     "second-0.05": _off((tuning, "SECOND_WINDOW", 0.05)),
+    "-places": _off((gazetteer, "regions_in", lambda *a, **k: [])),
+    "-topic": _off((extractive, "bears_on_aspect", lambda q, sentences, *a: [True] * len(sentences))),
+    "-coi-first": _off((extractive, "compose", lambda *a, **k: _COMPOSE(*a, **{**k, "country_first": False}))),
+    "-boilerplate": _off((Assistant, "boilerplate", lambda self: None)),
 }
+_COMPOSE = extractive.compose
 
 
 def main(argv=None) -> int:
@@ -90,7 +96,7 @@ def _cache(assistant: Assistant) -> None:
     retrieve, seen = retriever.retrieve, {}
 
     def cached_retrieve(query, filters=None, k=None, timings=None):
-        key = (getattr(query, "text", query), repr(filters), k)
+        key = (getattr(query, "text", query), getattr(query, "subject_countries", None), repr(filters), k)
         if key not in seen:
             seen[key] = retrieve(query, filters, k, timings)
         return list(seen[key])

@@ -217,3 +217,52 @@ def test_a_rating_of_a_check_holds_the_account_only_when_the_box_is_ticked(tmp_p
     withheld, included = (json.dumps(r) for r in store.records())
     assert "Tesfay" not in withheld and "Castrelle" not in withheld and "not_covered" in withheld
     assert "Tesfay" in included and "Castrelle" in included
+
+
+# -- what a claim is about (issue #22), on a small generated corpus with the fake embedder -------------------------
+
+def _fake_checker(tmp_path, fake_settings):
+    from landinfo.account_check import AccountChecker
+    from landinfo.answer.assistant import Assistant
+    from landinfo.ingest import ingest
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    body = ("Journalists who return to Eritrea face detention without charge. "
+            "Journalists are held in unofficial prisons for years.")
+    (root / "eritrea.md").write_text("---\ntitle: Eritrea report\ndoc_type: coi\ncountries: [Eritrea]\n"
+                                     f"date: 2025-06-01\nlanguage: en\n---\n# Eritrea\n\n{body}\n", encoding="utf-8")
+    ingest(root, fake_settings, progress=False)
+    return AccountChecker(Assistant(fake_settings), min_evidence=0.1)
+
+
+def test_a_claim_whose_aspect_no_sentence_bears_on_is_not_covered_and_the_annex_names_it(tmp_path, fake_settings):
+    from landinfo.annex import annex_markdown
+
+    checker = _fake_checker(tmp_path, fake_settings)
+    result = checker.check("Converts who return to Eritrea are flogged in public. "
+                           "Journalists who return are held in unofficial prisons.", "Eritrea")
+    converts, journalists = result.claims
+    assert converts.status == "not_covered" and not converts.citations  # the same words, on journalists only
+    assert converts.to_json(diagnostics=True)["searched"]["aspect"] == ["Converts", "flogged", "public"]
+    assert journalists.status == "related"
+    annex = annex_markdown(result)
+    assert ("Searched for: “Converts who return to Eritrea are flogged in public.” (about: Converts flogged "
+            "public) in COI concerning Eritrea") in annex
+
+
+def test_a_claim_naming_only_a_province_is_searched_in_its_country(tmp_path, fake_settings):
+    checker = _fake_checker(tmp_path, fake_settings)
+    claim = checker.check("Jag bodde i Borno och kyrkan brändes.").claims[0]
+    assert claim.status != "personal" and claim.searched["countries"] == ["Nigeria"]
+
+
+def test_the_country_fact_joined_to_a_personal_event_is_searched_and_found(demo_settings):
+    from landinfo.account_check import AccountChecker
+    from landinfo.answer.assistant import Assistant
+
+    account = "Jag kallades in 2024, och ingen släpps efter arton månader sedan mobiliseringen."
+    call_up, fact = AccountChecker(Assistant(demo_settings)).check(account, "Kestrania").claims
+    assert call_up.status == "personal" and call_up.claim.text == "Jag kallades in 2024"
+    assert fact.status == "related" and account[fact.claim.start:fact.claim.end] == fact.claim.text
+    assert any("no longer released after 18 months" in c.quote for c in fact.citations)

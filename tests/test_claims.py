@@ -66,3 +66,21 @@ def test_a_sentence_wrapped_over_two_lines_is_one_claim_and_found_again_on_one_l
                                         "Min far var sjuk."]
     edited = claims_from_lines(account, ["Många som grips försvinner och familjen får inget besked."])
     assert (edited[0].start, edited[0].end) == (claims[0].start, claims[0].end)
+
+
+def test_a_personal_event_joined_to_a_country_fact_is_two_claims_and_the_fact_is_checkable():
+    account = ("Min far var sjuk. Jag kallades in 2019, och ingen visste hur länge tjänsten skulle vara. "
+               "I was called up in 2019, and nobody knew how long it would last.")
+    claims = split_claims(account)
+    assert [(c.text, c.personal) for c in claims] == [
+        ("Min far var sjuk.", True),
+        ("Jag kallades in 2019", True), ("och ingen visste hur länge tjänsten skulle vara.", False),
+        ("I was called up in 2019", True), ("and nobody knew how long it would last.", False)]
+    for c in claims:  # the annex and the UI mark each claim in the account by its offsets
+        assert account[c.start:c.end] == c.text
+
+
+def test_a_clause_that_goes_on_with_the_applicants_own_life_stays_in_one_personal_claim():
+    for sentence in ("I was born in Kandahar, and grew up there.", "Jag kom hem, och min mor grät.",
+                     "Jag flyttade 2019, men jag kom tillbaka."):
+        assert [(c.text, c.personal) for c in split_claims(sentence)] == [(sentence, True)]

@@ -24,6 +24,7 @@ LOADERS = {
     "glossary.tsv": lambda p: datafiles.glossary(p),
     "glossary-whole-words.txt": lambda p: datafiles.whole_words(p),
     "holding-phrases.txt": lambda p: datafiles.holding_phrases(p),
+    "generic-words.txt": lambda p: datafiles.generic_words(p),
     "countries.tsv": lambda p: datafiles.countries(p),
     "stopwords/sv.txt": lambda p: [datafiles.stopwords(use, p.parent) for use in datafiles.STOPWORD_USES],
     "stopwords/en.txt": lambda p: [datafiles.stopwords(use, p.parent) for use in datafiles.STOPWORD_USES],

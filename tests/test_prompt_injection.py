@@ -71,8 +71,10 @@ def assistant(settings) -> Assistant:
 
 
 def _left_over(answer) -> str:
-    """The answer text minus its opening line, source labels, and each citation's “quote” [marker]."""
-    lines = answer.text.split("\n")[1:]
+    """The answer text minus its opening line, the answer's own section heading, source labels, and each citation's
+    “quote” [marker]."""
+    own = {FRAME[language]["case_law"] + ":" for language in FRAME}
+    lines = [line for line in answer.text.split("\n")[1:] if line not in own]
     rest = "\n".join(_LABEL.sub("", line, count=1) for line in lines)
     for c in answer.citations:
         rest = rest.replace(f"\u201c{c.quote}\u201d [{c.marker}]", "", 1)

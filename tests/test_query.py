@@ -153,3 +153,48 @@ def test_answers_quote_two_sentences_when_the_evidence_has_them():
                             passages=[passage("er", text, "Eritrea")])
     assert len(draft.citations) == 2 and all(text[c.start:c.end] == c.quote for c in draft.citations)
     assert "weather" not in draft.text
+
+
+@pytest.mark.parametrize("question, publishers", [
+    ("Vad skriver UD om läget i Libyen?", ("Utrikesdepartementet",)),
+    ("Enligt UD, hur behandlas journalister i Iran?", ("Utrikesdepartementet",)),
+    ("What does Human Rights Watch say about Iran?", ("Human Rights Watch",)),
+    ("Why did the Migration Agency stop transfers to Greece?", ()),
+    ("Varför stoppade Migrationsverket överföringarna till Grekland?", ()),
+    ("What did Amnesty report, according to the US State Department?", ("US Department of State",)),
+])
+def test_a_publisher_is_a_demanded_source_only_in_an_attribution_frame(question, publishers):
+    assert parse_query(question).publishers == publishers
+
+
+@pytest.mark.parametrize("question, asks_date", [
+    ("When did Eritrea introduce national service?", True),
+    ("När infördes den nya lagen?", True),
+    ("Which year was the law adopted?", True),
+    ("When may a residence permit be revoked?", False),
+    ("When does a decision on expulsion expire?", False),
+    ("När får ett beslut om utvisning verkställas?", False),
+    ("Under what conditions can a person be excluded from refugee status?", False),
+])
+def test_a_date_is_asked_for_only_when_the_question_asks_when_something_happened(question, asks_date):
+    assert parse_query(question).asks_date is asks_date
+
+
+@pytest.mark.parametrize("question", ["What was the unemployment rate in Iran?", "How high was inflation in 2024?",
+                                      "Hur hög är arbetslösheten i Irak?", "How large is the Hazara population?"])
+def test_rates_and_levels_are_figures(question):
+    assert parse_query(question).asks_figure
+
+
+def test_a_decision_against_another_state_that_the_index_lacks_is_refused_as_missing(catalog):
+    q = parse_query("What did the court hold in Saadi v. Italy about diplomatic assurances?", catalog=catalog)
+    assert [r.key for r in q.references if r.kind == "case_name"] == ["Saadi mot Italy"]
+    assert checks.missing_reference(q, [], catalog).detail == {"reference": "Saadi mot Italy"}
+
+
+def test_a_report_that_cites_the_publisher_asked_for_meets_the_question():
+    q = parse_query("What does Amnesty report about executions in Iran?")
+    citing = passage("us", "Amnesty International reported at least 800 executions in Iran.", "Iran")
+    silent = passage("us2", "Executions continued in Iran.", "Iran")
+    assert checks.missing_source(q, [citing]) is None
+    assert checks.missing_source(q, [silent]).reason == "missing_source"

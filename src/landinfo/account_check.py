@@ -3,10 +3,12 @@
 Each checkable claim is read once into its own Query (query.parse_query, through the retriever) and searched on
 its own: the account's country unless the claim names another (or a place in another), COI only,
 dated no earlier than the first year the claim names (a report cannot speak of what came after it) and than
-`since`. The sentences that bear on it are chosen and quoted with the answerer's machinery (ExtractiveAnswerer.score,
-then every quote verified verbatim at its offsets, quotes.verify_citations). The status is neutral: related
-country information found, found but all older than the stale limit, or none indexed. Offline, nothing here says
-a claim is true or false: quotes cannot show that.
+`since`. The sentences that bear on it are chosen and quoted with the answerer's machinery (ExtractiveAnswerer.score;
+of those that answer well enough, only the ones that bear on the claim's aspect, extractive.bears_on_aspect, as
+checks.missing_topic reads them for a question; then every quote verified verbatim at its offsets,
+quotes.verify_citations). The status is neutral: related country information found, found but all older than the
+stale limit, or none indexed (also when nothing found bears on the claim's aspect). Offline, nothing here says a
+claim is true or false: quotes cannot show that.
 
 The claims' query vectors and their shortlisted sentences are embedded together for the whole account, in batches
 of 64 between which a check can be stopped (the retriever reads the claims' vectors from a cache put in front of
@@ -25,7 +27,7 @@ import numpy as np
 
 from . import tuning
 from .answer import checks
-from .answer.extractive import ExtractiveAnswerer
+from .answer.extractive import ExtractiveAnswerer, bears_on_aspect
 from .answer.quotes import citations_by_passage, near_duplicate, verify_citations
 from .answer.types import Citation
 from .dates import months_between
@@ -123,10 +125,11 @@ class AccountChecker:
                 store.embedder = batch.inner
         t2 = time.perf_counter()
         answerer = ExtractiveAnswerer(batch, min_evidence=self.min_evidence, stale_months=self.settings.stale_months,
-                                      shortlist=CLAIM_SHORTLIST)
+                                      shortlist=CLAIM_SHORTLIST, boilerplate=self.assistant.boilerplate)
         batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
         for c in going(checkable):
             answerer.score(queries[id(c)], found[id(c)][:tuning.ANSWER_PASSAGES])
+        batch.embed_queries([" ".join(queries[id(c)].aspect) for c in checkable if queries[id(c)].aspect])
         batch.embed_recorded(going)
         results = []
         for c in going(claims):
@@ -151,19 +154,24 @@ class AccountChecker:
         start = str(query.years[0]) if query.years else ""
         if since and (not start or since > start):
             start = since
-        plan = {"query": query.text, "countries": list(countries), "doc_types": list(COUNTRY_TYPES), "since": start}
+        plan = {"query": query.text, "aspect": list(query.aspect), "countries": list(countries),
+                "doc_types": list(COUNTRY_TYPES), "since": start}
         return plan, Filters(countries=countries, doc_types=COUNTRY_TYPES, since=start)
 
     def _judge(self, claim: Claim, query: Query, passages: list[Passage], answerer: ExtractiveAnswerer, plan: dict,
                today: date | None) -> ClaimCheck:
         head = passages[:tuning.ANSWER_PASSAGES]
-        sentences, score = answerer.score(query, head)
+        sentences, score, vectors = answerer.score(query, head)
         best = float(score.max()) if len(score) else 0.0
-        if not sentences or best < self.min_evidence:
+        if not sentences or best < self.min_evidence or checks.missing_country(query, head):
             return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
+        if query.aspect:  # what the claim is about must be in what is quoted, as in an answer
+            bearing = bears_on_aspect(query, sentences, vectors, answerer.embedder, head, blind_bears=True)
+            if checks.missing_topic(query, bearing, [bool(v >= self.min_evidence) for v in score]):
+                return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
+            score = np.where(bearing, score, -1.0)
+            best = float(score.max())  # the quotes are chosen near the best sentence that bears on it
         order = [int(i) for i in np.argsort(-score)]
-        if checks.missing_country(query, head):
-            return ClaimCheck(claim, "not_covered", passages=tuple(passages), searched=plan, evidence=best)
         chosen: list[int] = []
         for i in order:
             if score[i] < max(self.min_evidence, best - tuning.ANSWER_WINDOW) or len(chosen) >= MAX_QUOTES:

@@ -31,8 +31,10 @@ def status_line(check: ClaimCheck, language: str, stale_months: int) -> str:
 def searched_line(check: ClaimCheck, language: str) -> str:
     words, plan = texts(language), check.searched or {}
     countries = ", ".join(plan.get("countries") or ())
+    aspect = " ".join(plan.get("aspect") or ())
     return words["searched"].format(
         query=" ".join(check.claim.text.split()), types=", ".join(plan.get("doc_types") or ()).upper() or "COI",
+        aspect=words["searched_aspect"].format(aspect=aspect) if aspect else "",
         countries=words["searched_countries"].format(countries=countries) if countries else "",
         since=words["searched_since"].format(since=plan["since"]) if plan.get("since") else "")
 

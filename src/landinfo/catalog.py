@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
+from .boilerplate import Boilerplate
+from .gazetteer import CorpusNames
 from .references import INSTRUMENT_WORDS, Reference, article_number, article_of_section, section_key
 
 _DOCUMENT_KINDS = ("mig", "case_number", "ecthr_application", "sfs")
@@ -21,6 +23,9 @@ class Catalog:
     sections: dict[str, set[str]] = field(default_factory=dict)  # doc id -> "4 kap. 1 §" keys
     articles: dict[str, set[str]] = field(default_factory=dict)  # doc id -> article numbers ("33")
     instruments: dict[str, set[str]] = field(default_factory=dict)  # "echr" -> doc ids of that instrument
+    corpus_names: CorpusNames | None = None  # names the country reports tie to one country (gazetteer)
+    boilerplate: Boilerplate | None = None  # publishers' templates and navigation sentences, never quoted
+    term_share: Callable[[str], float] | None = None  # share of the chunks that hold a stemmed word (BM25 index)
 
     @classmethod
     def from_metas(cls, metas: Iterable[dict]) -> "Catalog":

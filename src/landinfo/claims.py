@@ -2,11 +2,12 @@
 speak to (events, places, dates, actors, practices), each with its offsets in the account, and the statements only
 the applicant can know ("my father was ill"), kept and marked personal, never checked.
 
-No model: sentences (sentences.split_sentences), cut further at ';' and at a dash between clauses, then sorted by
-what they name. A statement is checkable when it names an actor (police, army, an armed group) or a practice
-(arrests, conscription, torture, checkpoints), when it is a general statement (not told in the first person or of
-the family), or when it names a place and is not about the applicant's own life only (born, married, ill); a date
-alone does not make a statement checkable.
+No model: sentences (sentences.split_sentences), cut further at ';' and at a dash between clauses, and a statement
+told in the first person also where it goes on to a general one ("I was called up in 2019, and nobody knew how long
+it would last"), then sorted by what they name. A statement is checkable when it names an actor (police, army, an
+armed group) or a practice (arrests, conscription, torture, checkpoints), when it is a general statement (not told in
+the first person or of the family), or when it names a place and is not about the applicant's own life only (born,
+married, ill); a date alone does not make a statement checkable.
 """
 from __future__ import annotations
 
@@ -78,6 +79,16 @@ _PLACE_AFTER = re.compile(r"\b(?:in|at|to|from|near|outside|i|vid|till|från|nä
                           r"([A-ZÅÄÖÉ][\w'’-]+)")
 # A clause boundary inside a sentence: a semicolon, or a dash with space around it.
 _CLAUSE_BREAK = re.compile(r"\s*;\s*|\s+[–—-]\s+")
+# Where a sentence goes on to another main clause: a comma before a word that joins two ("..., and ...", "..., men
+# ..."); the joining word stays with the clause it opens.
+_JOINING = r"and|but|yet|while|whereas|och|men|fast|medan"
+_JOINED = re.compile(rf",\s+(?=(?:{_JOINING})\s)", re.I)
+# A clause with a subject of its own that is nobody in the applicant's family: none, everyone, people, there ...
+# ("and grew up there" shares the first clause's subject and is the applicant's life, not a general statement).
+_GENERAL_SUBJECT = re.compile(
+    rf"(?:(?:{_JOINING})\s+)?(?:nobody|no one|none|nothing|everyone|everybody|everything|anyone|anybody|people|"
+    r"there|all|many|most|few|no|every|each|ingen|inget|inga|ingenting|alla|allt|varje|många|få|de flesta|folk|"
+    r"man|det|någon|något|några)\b", re.I)
 _MIN_WORDS = 3
 _WRAPPED_LINE = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*\n)")  # one line break, not a blank line
 
@@ -103,22 +114,26 @@ def split_claims(account: str) -> list[Claim]:
     # read with it as a space (same length, so the offsets hold), the claims keep the account's own characters.
     flowing = _WRAPPED_LINE.sub(lambda m: " " * len(m.group()), account)
     for start, end in split_sentences(flowing):
-        for s, e in _clauses(account, start, end):
-            text = account[s:e]
-            if claims and len(text.split()) < _MIN_WORDS and claims[-1].end <= s:
-                previous = claims.pop()
-                s, text = previous.start, account[previous.start:e]
-            claims.append(Claim(text, s, e, personal=is_personal(text)))
+        language = detect_language(account[start:end])  # a clause is too short to tell its language by itself
+        for clause in _clauses(account, start, end):
+            for s, e in _general_parts(account, *clause, language):
+                text = account[s:e]
+                if claims and len(text.split()) < _MIN_WORDS and claims[-1].end <= s:
+                    previous = claims.pop()
+                    s, text = previous.start, account[previous.start:e]
+                claims.append(Claim(text, s, e, personal=is_personal(text, language)))
     return claims
 
 
-def is_personal(text: str) -> bool:
+def is_personal(text: str, language: str = "") -> bool:
     """True for a statement only the applicant can know: told in the first person or of the family, naming no actor
     and no practice, and a place only in telling of the applicant's own life. A general statement ("converts are
-    arrested", "the schools teach only in the official language") is checkable."""
+    arrested", "the schools teach only in the official language") is checkable. `language`: the statement's, when
+    the text around it tells it better than its own words (detected from them when not given)."""
     if _ACTOR_RE.search(text) or _PRACTICE_RE.search(text):
         return False
-    if not (_FIRST_PERSON_RE.search(text) or (_ENGLISH_I.search(text) and detect_language(text) == "en")):
+    english = _ENGLISH_I.search(text) and (language or detect_language(text)) == "en"
+    if not (_FIRST_PERSON_RE.search(text) or english):
         return False
     if names_a_place(text):
         return bool(_OWN_LIFE_RE.search(text))
@@ -209,6 +224,35 @@ class _Locator:
             before = m
         best = min((m for m in (before, after) if m is not None), key=lambda m: abs(m.start() - near), default=None)
         return (best.start(), best.end()) if best is not None else (-1, -1)
+
+
+def _general_parts(text: str, start: int, end: int, language: str) -> list[tuple[int, int]]:
+    """A statement told in the first person cut where it goes on to a general one, after a comma and a joining word
+    ("I was called up in 2019, and nobody knew how long it would last"; "Jag kallades in 2019, och ingen visste hur
+    länge tjänsten skulle vara"): the personal part and the general part, each a claim of at least three words, so
+    that the general one is searched. Any other statement is left whole."""
+    if not is_personal(text[start:end], language):
+        return [(start, end)]
+    joins = list(_JOINED.finditer(text, start, end))  # the comma ends a clause, the joining word opens the next
+    starts, ends = [start, *(m.end() for m in joins)], [*(m.start() for m in joins), end]
+    spans = [strip_span(text, s, e) for s, e in zip(starts, ends)]
+    parts: list[tuple[int, int]] = []  # neighbouring clauses of one kind (personal or general) are one part
+    kinds: list[bool] = []
+    for s, e in spans:
+        kind = _general(text[s:e], language)
+        if kinds and kinds[-1] == kind:
+            parts[-1] = (parts[-1][0], e)
+        else:
+            parts.append((s, e))
+            kinds.append(kind)
+    if len(parts) < 2 or any(len(text[s:e].split()) < _MIN_WORDS for s, e in parts):
+        return [(start, end)]
+    return parts
+
+
+def _general(clause: str, language: str) -> bool:
+    """A clause about the country rather than the applicant: not personal, with a subject of its own."""
+    return bool(_GENERAL_SUBJECT.match(clause)) and not is_personal(clause, language)
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:

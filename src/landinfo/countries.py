@@ -54,6 +54,7 @@ def _build():
 
 
 NAMES, STEMS, FOLDED_NAMES = _build()
+_PROPER = {_fold(name) for english, others, _, _ in datafiles.countries() for name in (english, *others)}
 COUNTRIES = tuple(sorted({english for c in NAMES.values() for _, english in c}))
 LONGEST_STEM = max(len(stem) for stem in STEMS)
 
@@ -89,6 +90,11 @@ def country_mentions(text: str) -> list[Mention]:
         found.append(Mention(country, start, end, strong))
         i += n
     return found
+
+
+def is_proper_name(written: str) -> bool:
+    """"Iraq", "Irak": a country's name, not an adjective or demonym ("irakisk", "Iraqi")."""
+    return _fold(written) in _PROPER
 
 
 def countries_in(text: str) -> tuple[str, ...]:

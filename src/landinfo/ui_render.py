@@ -82,14 +82,25 @@ def answer_markdown(answer: Answer, turn: int, ui: str, upto: int | None = None)
 
 
 def query_summary(answer: Answer, ui: str) -> str:
-    """How the question was read, and which check refused it: "Read as: en · Somalia (Mogadishu) · 2024 · asks for
-    a figure · refused by the check missing_period"."""
+    """How the question was read, and which check refused it: "Read as: en · Somalia (Mogadishu: city) · about:
+    journalists · 2024 · asks for a figure · not answered: check missing_period"; how each country was found."""
     if answer.query is None:
         return ""
     q = answer.query.to_json()
     bits = [q["language"]]
-    places = {p["country"]: p["name"] for p in q["places"]}
-    bits += [f"{c} ({places[c]})" if c in places else c for c in q["subject_countries"]]
+    via = {}
+    for found in q["countries_via"]:
+        via.setdefault(found["country"], found)
+    for country in q["subject_countries"]:
+        found = via.get(country)
+        if found is None or found["via"] == "name":
+            bits.append(country)
+        elif found["via"] == "demonym":
+            bits.append(f"{country} ({found['name']})")
+        else:
+            bits.append(f"{country} ({found['name']}: {t(ui, 'query_via_' + found['via'])})")
+    if q["aspect"] and q["subject_countries"] and not (q["references"] or q["decisions"]):  # what missing_topic reads
+        bits.append(t(ui, "query_aspect", aspect=" ".join(q["aspect"])))
     bits += [str(y) for y in q["years"]] + [r["key"] for r in q["references"]]
     if q["asks_figure"]:
         bits.append(t(ui, "query_figure"))

@@ -24,12 +24,16 @@ class Assistant:
         # the answerer first runs the explicit checks of `checks` on the parsed question.
         threshold = settings.refusal_threshold or tuning.MIN_EVIDENCE
         self.extractive = ExtractiveAnswerer(self.retriever.store.embedder, min_evidence=threshold,
-                                             stale_months=settings.stale_months)
+                                             stale_months=settings.stale_months, boilerplate=self.boilerplate)
         self._llm: Answerer | None = llm
         self._llm_lock = threading.Lock()
         from ..places import warm
 
         warm()  # the place table (about 2 s): now, not in the first question
+
+    def boilerplate(self):
+        """The index's templates and navigation sentences, never quoted (boilerplate.py)."""
+        return self.retriever.catalog.boilerplate
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(query, filters, k)

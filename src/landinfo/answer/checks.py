@@ -14,9 +14,10 @@ from ..query import Query
 from ..records import Passage
 
 # every reason a refusal can give, in the order the checks run: the first four before any sentence is scored
-# (BEFORE_SCORING), then the evidence of the best sentence, then whether the best sentences give the figure or date
+# (BEFORE_SCORING), then the evidence of the best sentence, then whether any sentence that answers well enough bears
+# on what the question asks about, then whether the best sentences give the figure or date
 REASONS = ("missing_reference", "missing_country", "missing_source", "missing_period", "weak_evidence",
-           "missing_figure", "missing_date")
+           "missing_topic", "missing_figure", "missing_date")
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,26 @@ def from_publisher(passage: Passage, names: tuple[str, ...]) -> bool:
     return bool(known) and known.name in names
 
 
+def cites_publisher(passage: Passage, names: tuple[str, ...]) -> bool:
+    """The passage reports what the publisher said: it names the publisher ("according to Amnesty International")."""
+    from ..publishers import all_publishers
+
+    for alias, publisher in all_publishers():
+        if publisher.name in names and re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", passage.text,
+                                                 0 if alias.isupper() else re.I):
+            return True
+    return False
+
+
 def fitting(query: Query, passages: list[Passage]) -> list[Passage]:
     """The passages that meet the question's country and publisher together ("UD:s rapport om Libyen" is not met
-    by UD on Iran and a judgment on Libya)."""
+    by UD on Iran and a judgment on Libya); a report that cites the publisher meets it ("what does Amnesty report"
+    is answered by a report quoting Amnesty)."""
     out = passages
     if query.subject_countries and not (query.references or query.named_decisions):
         out = [p for p in out if concerns(p, query.subject_countries) or not p.country.strip()]
     if query.publishers:
-        out = [p for p in out if from_publisher(p, query.publishers)]
+        out = [p for p in out if from_publisher(p, query.publishers) or cites_publisher(p, query.publishers)]
     return out
 
 
@@ -154,3 +167,11 @@ def before_scoring(query: Query, passages: list[Passage], catalog: Catalog | Non
 def weak_evidence(best: float, threshold: float) -> Refusal | None:
     """The last resort: no sentence matches the question well enough."""
     return Refusal("weak_evidence", {"evidence": round(best, 4)}) if best < threshold else None
+
+
+def missing_topic(query: Query, bearing: list[bool], answers: list[bool]) -> Refusal | None:
+    """A question about a country whose sentences that answer well enough (`answers`) include none that bears on
+    its aspect (`bearing`): the sources on that country say nothing about it."""
+    if any(b and a for b, a in zip(bearing, answers)):
+        return None
+    return Refusal("missing_topic", {"country": ", ".join(query.subject_countries), "aspect": " ".join(query.aspect)})

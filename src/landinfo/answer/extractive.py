@@ -23,23 +23,27 @@ class ExtractiveAnswerer:
     chosen for relevance and variety (MMR), and a question for a figure or date must get one in its quotes."""
 
     def __init__(self, embedder, max_sentences: int = tuning.MAX_SENTENCES, min_evidence: float = tuning.MIN_EVIDENCE,
-                 stale_months: int = 24, shortlist: int = tuning.SHORTLIST):
+                 stale_months: int = 24, shortlist: int = tuning.SHORTLIST, boilerplate=None):
+        """`boilerplate`: a callable giving the index's current `Boilerplate` (sentences never quoted)."""
         self.embedder = embedder
+        self.boilerplate = boilerplate or (lambda: None)
         self.shortlist = shortlist
         self.max_sentences = max_sentences
         self.min_evidence = min_evidence
         self.stale_months = stale_months
 
-    def score(self, query: Query | str, passages: list[Passage], language: str = "") -> tuple[list[Sentence], np.ndarray]:
-        sentences, score, _ = self._scored(as_query(query, language), passages)
-        return sentences, score
+    def score(self, query: Query | str, passages: list[Passage], language: str = ""
+              ) -> tuple[list[Sentence], np.ndarray, dict]:
+        """Every quotable sentence, its score against the query, and the embeddings of the scored ones (what
+        `bears_on_aspect` reads)."""
+        return self._scored(as_query(query, language), passages)
 
     def _scored(self, query: Query, passages: list[Passage], holding_bonus: float = 0.0
                 ) -> tuple[list[Sentence], np.ndarray, dict]:
         """Every quotable sentence, its score against the question (-1: not scored, or from a passage on another
         country), and the embeddings of the scored ones. `holding_bonus`: added to a sentence that states what a
         court decided (data/holding-phrases.txt)."""
-        sentences = candidate_sentences(passages)
+        sentences = candidate_sentences(passages, skip=self.boilerplate())
         if not sentences:
             return [], np.zeros(0), {}
         allowed = np.array([checks.quotable(passages[s.passage_index], query) for s in sentences], dtype=bool)
@@ -87,6 +91,13 @@ class ExtractiveAnswerer:
         refusal = checks.weak_evidence(best if sentences else -1.0, threshold)
         if refusal:
             return self._refuse(frame, refusal, best)
+        if asks_about_a_country(query) and query.aspect:
+            bearing = bears_on_aspect(query, sentences, vectors, self.embedder, passages)
+            bar = threshold - tuning.ASPECT_EVIDENCE_DISCOUNT
+            refusal = checks.missing_topic(query, bearing, [bool(v >= bar) for v in score])
+            if refusal:
+                return self._refuse(frame, refusal, best)
+            score = np.where(bearing, score, -1.0)
         # the figure must be in what answers best before the bonus for giving one ("två demonstrationer" is a
         # figure, not the number of asylum seekers asked about); the bonus then prefers figures among the quotes
         plain = score - tuning.ASKED_FOR_BONUS * np.array([_gives_asked(query, s.text) for s in sentences])
@@ -96,7 +107,8 @@ class ExtractiveAnswerer:
         if refusal:
             return self._refuse(frame, refusal, best)
         chosen = self.choose(sentences, score, vectors, threshold)
-        return compose(frame, passages, sentences, chosen, best, self.stale_months, first_marker)
+        return compose(frame, passages, sentences, chosen, best, self.stale_months, first_marker,
+                       country_first=asks_about_a_country(query))
 
     def choose(self, sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float,
                limit: int | None = None) -> list[int]:
@@ -119,6 +131,7 @@ class ExtractiveAnswerer:
     def _refuse(self, frame: dict, refusal, evidence: float = 0.0) -> Draft:
         detail = dict(refusal.detail)
         values = {"reference": detail.get("reference", ""), "country": detail.get("country", ""),
+                  "aspect": detail.get("aspect", ""),
                   "publisher": detail.get("publisher", ""),
                   "years": ", ".join(str(y) for y in detail.get("years", []))}
         reason = frame[refusal.reason].format(**values)
@@ -127,15 +140,19 @@ class ExtractiveAnswerer:
 
 
 def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], chosen: list[int], evidence: float,
-            stale_months: int, first_marker: int = 1, intro: str = "") -> Draft:
-    """The chosen sentences as quotes, grouped by passage: a precedent's and a law's first, then country
-    information newest first; one marker a passage."""
+            stale_months: int, first_marker: int = 1, intro: str = "", country_first: bool = False) -> Draft:
+    """The chosen sentences as quotes, grouped by passage, one marker a passage: a precedent's and a law's first,
+    then country information newest first. `country_first` (a question about the situation in a country): the
+    newest country information first, then case law and committee views under their own heading."""
     by_passage: dict[int, list[int]] = {}
     for i in chosen:
         by_passage.setdefault(sentences[i].passage_index, []).append(i)
-    order = sorted(by_passage, key=lambda pi: _source_order(passages[pi], min(by_passage[pi])))
+    order = sorted(by_passage, key=lambda pi: _source_order(passages[pi], min(by_passage[pi]), country_first))
     lines = [intro or frame["intro"]]
+    assessed = [pi for pi in order if passages[pi].doc_type in _ASSESSMENTS]
     for marker, pi in enumerate(order, start=first_marker):
+        if country_first and assessed and pi == assessed[0] and pi != order[0]:
+            lines.append(frame["case_law"] + ":")
         quotes = sorted((sentences[i] for i in by_passage[pi]), key=lambda s: s.start)
         lines.append(f"- {_label(passages[pi])}: " + " ".join(f"\u201c{s.text}\u201d [{marker}]" for s in quotes))
     citations = citations_by_passage(passages, sentences, chosen, order, first_marker)
@@ -143,6 +160,42 @@ def compose(frame: dict, passages: list[Passage], sentences: list[Sentence], cho
     if any(passages[pi].fictional for pi in order):
         warnings.append(frame["fictional"])
     return Draft("\n".join(lines), tuple(citations), warnings=tuple(warnings), evidence=evidence)
+
+
+_ASSESSMENTS = ("precedent", "case-summary")  # how courts and committees assessed a case
+
+
+def bears_on_aspect(query: Query, sentences: list[Sentence], vectors: dict, embedder,
+                    passages: list[Passage] | None = None, blind_bears: bool = False) -> list[bool]:
+    """Whether each sentence bears on the query's aspect: it holds one of the aspect's words (stemmed, or their
+    glossary forms in the other language), or, scored (`vectors`), its embedding is close to the aspect's words
+    embedded alone (`tuning.ASPECT_MIN_SIMILARITY`).
+
+    A sentence of another language than the query's, when no aspect word has a glossary form, can only be judged by
+    the embedding, which tells little across languages (the aspect embedded alone is 0.75-0.82 from every sentence
+    of the other language, evals/claims-demo.yaml): `blind_bears` then lets the sentence's own evidence decide (a
+    claim); an answer keeps the embedding's word (it must not quote what it cannot show to bear on the question)."""
+    from ..glossary import translate_terms
+
+    phrase = " ".join(query.aspect)
+    forms = translate_terms(phrase, query.language)
+    stems = set(tokenize(" ".join([phrase, *forms])))
+    near = {}
+    if vectors and query.aspect:
+        aspect = embedder.embed_queries([phrase])[0]
+        near = {i: float(v @ aspect) >= tuning.ASPECT_MIN_SIMILARITY for i, v in vectors.items()}
+    out = []
+    for i, s in enumerate(sentences):
+        blind = blind_bears and not forms and passages is not None \
+            and passages[s.passage_index].language not in ("", query.language)
+        out.append(blind or bool(stems & set(tokenize(s.text))) or near.get(i, False))
+    return out
+
+
+def asks_about_a_country(query: Query) -> bool:
+    """A question about the situation in a country (its risks, its practice), not about a named decision, law or
+    article: its answer leads with the country information."""
+    return bool(query.subject_countries) and not (query.references or query.named_decisions)
 
 
 def _gives_asked(query: Query, sentence: str) -> bool:
@@ -220,8 +273,10 @@ def _label(p: Passage) -> str:
     return "**" + " · ".join(b for b in bits if b) + "**"
 
 
-def _source_order(p: Passage, first_sentence: int):
+def _source_order(p: Passage, first_sentence: int, country_first: bool = False):
     rank = {"precedent": 0, "statute": 1, "treaty": 1, "case-summary": 2, "coi": 3}.get(p.doc_type, 4)
+    if country_first:  # country information, then the law, then how courts and committees assessed cases
+        rank = {"coi": 0, "statute": 1, "treaty": 1, "precedent": 2, "case-summary": 3}.get(p.doc_type, 4)
     newest_first = -int((p.date or "0").replace("-", "")[:8].ljust(8, "0")) if p.doc_type == "coi" else 0
     return (rank, newest_first, first_sentence)
 

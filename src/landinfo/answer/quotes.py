@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Container
 
 import numpy as np
 
@@ -30,9 +31,11 @@ _DISCLAIMER = re.compile(r"fiktiv|fictional|påhittad|invented for training", re
 _HOLDING = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in datafiles.holding_phrases()) + r")(?!\w)", re.I)
 
 
-def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTENCES_PER_PASSAGE) -> list[Sentence]:
+def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTENCES_PER_PASSAGE,
+                        skip: Container[str] | None = None) -> list[Sentence]:
     """Quotable sentences. A bracketed number ("[9]") at either edge of a sentence is left out of its quote and a
-    sentence with one inside is not quoted: a source's own brackets never pose as the answer's citation markers."""
+    sentence with one inside is not quoted: a source's own brackets never pose as the answer's citation markers.
+    Nor is a sentence in `skip` (the index's `Boilerplate`: templates and navigation)."""
     out = []
     for pi, passage in enumerate(passages):
         spans = split_sentences(passage.text)
@@ -45,7 +48,7 @@ def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTE
                 continue
             words = len(text.split())
             if not tuning.MIN_QUOTE_WORDS <= words <= tuning.MAX_QUOTE_WORDS or _is_heading(text) \
-                    or (passage.fictional and _DISCLAIMER.search(text)):
+                    or (passage.fictional and _DISCLAIMER.search(text)) or (skip is not None and text in skip):
                 continue
             out.append(Sentence(pi, text, start, end))
     return out
