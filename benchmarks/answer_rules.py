@@ -59,7 +59,7 @@ RULES = {
     "-premise": _off((Assistant, "premise", lambda *a, **k: None)),
     "second-0.05": _off((tuning, "SECOND_WINDOW", 0.05)),
     "-places": _off((gazetteer, "regions_in", lambda *a, **k: [])),
-    "-topic": _off((extractive, "bears_on_aspect", lambda q, sentences, *a: [True] * len(sentences))),
+    "-topic": _off((extractive, "bears_on_aspect", lambda q, sentences, *a, **k: [True] * len(sentences))),
     "-coi-first": _off((extractive, "compose", lambda *a, **k: _COMPOSE(*a, **{**k, "country_first": False}))),
     "-boilerplate": _off((Assistant, "boilerplate", lambda self: None)),
 }
