@@ -65,7 +65,8 @@ def test_templates_of_a_publisher_and_navigation_are_never_quoted():
     assert template_key("Here follows a summary of the report on Eritrea with a link to the full report.") \
         in boilerplate.templates
     assert "Eritrea detains journalists without charge for long periods of time." not in boilerplate
-    assert "See the annual report at https://www.example.org/report for details." in boilerplate
+    assert "gov/trafficking-in-persons-report/." in boilerplate  # what is left of an address: navigation
+    assert "Journalists were detained, see https://example.org/report for details." not in boilerplate
     answerer = ExtractiveAnswerer(FakeEmbedder(), min_evidence=0.1, boilerplate=lambda: boilerplate)
     draft = answerer.answer(parse_query("What does the report on Eritrea say about journalists?"),
                             passages=[passage("d0", texts[0], publisher="UD")])

@@ -116,6 +116,7 @@ def test_demo_question_set_holds_its_baseline(demo_settings, tmp_path):
 def test_each_source_line_says_where_its_quotes_are(assistant):
     """The page of a PDF ("p. 2"), else the innermost heading: the locator every citation carries."""
     answers = [assistant.ask(q) for q in ("Vad riskerar en journalist som återvänder till Veldoria?",
+                                          "Hur många journalister greps i Veldoria under 2021?",
                                           "What was the outcome of case UM 9901-24?")]
     citations = [c for answer in answers for c in answer.citations]
     assert any(c.page for c in citations) and any(not c.page and c.section for c in citations)

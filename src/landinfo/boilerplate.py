@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import tuning
 from .sentences import split_sentences
 
-_URL = re.compile(r"https?://|\bwww\.\w", re.I)
+_ADDRESS = re.compile(r"\S*(?:https?://|www\.|/)\S*", re.I)
 _NAME = re.compile(r"(?<=\S\s)[A-ZÀ-ÖØ-Þ][\w’'-]*")
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _PUNCT = re.compile(r"[^\w#]+")
@@ -28,8 +28,12 @@ def template_key(sentence: str) -> str:
 
 
 def is_navigation(sentence: str) -> bool:
-    """A sentence that holds a web address points to another text rather than saying anything itself."""
-    return bool(_URL.search(sentence))
+    """A web address, or what is left of one, with fewer words around it than a quote needs: it points to another
+    text rather than saying anything itself ("gov/trafficking-in-persons-report/."). A sentence that says something
+    and names an address is not navigation; "See the annual report at https://..." is a template of its publisher."""
+    if not _ADDRESS.search(sentence):
+        return False
+    return len(_ADDRESS.sub(" ", sentence).split()) < tuning.MIN_QUOTE_WORDS
 
 
 @dataclass

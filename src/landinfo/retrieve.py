@@ -19,6 +19,7 @@ from .query import Query, parse_query
 from .references import Reference, article_number, article_of_section, document_is_instrument, section_key
 from .settings import Settings
 from .store import Store
+from . import tuning
 from .tuning import Weights
 
 
@@ -88,7 +89,8 @@ class _Table:
         table.catalog = Catalog.from_metas(table.metas)
         table.catalog.corpus_names = CorpusNames.from_chunks(table.texts, table.metas)
         table.catalog.boilerplate = Boilerplate.from_chunks(table.texts, table.metas)
-        table.catalog.term_share = lexical.document_share if lexical is not None else None
+        if lexical is not None and len(lexical) >= tuning.CORPUS_STATISTICS_MIN_CHUNKS:
+            table.catalog.term_share = lexical.document_share
         if lexical is not None and lexical.ids != table.ids:
             table.lexical_rows = np.array([table.row.get(cid, -1) for cid in lexical.ids], dtype=np.int64)
         return table
