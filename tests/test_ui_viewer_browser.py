@@ -124,6 +124,15 @@ def _pdf_box(path: Path, page_number: int, text: str) -> tuple[float, float, flo
     return ((x0 - left) / width, (top - y1) / height, (x1 - left) / width, (top - y0) / height)
 
 
+def _wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
+    """Poll `expression` from outside the page: the full-page view's CSP (default-src 'none') forbids the eval that
+    Playwright's in-page polling of wait_for_function needs once the first check fails (seen under load)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true within {timeout_s:.0f} s: {expression}"
+        time.sleep(0.1)
+
+
 def _fractions(page, mark_selector: str, sheet_selector: str) -> tuple[float, float, float, float]:
     """A mark's box in the browser as fractions of its page sheet (the rendered page image)."""
     return tuple(page.evaluate("""([mark, sheet]) => {
@@ -163,7 +172,7 @@ def test_a_pdf_citation_shows_its_page_with_the_quote_marked_over_the_pdfs_text(
         href = page.locator("#sources-panel a.page-window").first.get_attribute("href")
         full = context.new_page()
         full.goto(server + href)
-        full.wait_for_function("document.querySelector('.page-sheet img').naturalWidth > 0", timeout=30_000)
+        _wait_until(full, "(document.querySelector('.page-sheet img') || {naturalWidth: 0}).naturalWidth > 0")
         assert _overlaps(_fractions(full, "#quote", ".page-sheet"), expected)
         assert full.locator("header a").first.get_attribute("href").endswith("/file#page=2")
         full.screenshot(path=shots / "pdf-full-page.png", full_page=True)
