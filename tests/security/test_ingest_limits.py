@@ -231,7 +231,10 @@ def _indexed_in_manifest(index_dir: Path) -> set[str]:
     found = set()
     for db in index_dir.glob("manifest-*.sqlite3"):
         with sqlite3.connect(db, timeout=30) as conn:
-            found |= {row[0] for row in conn.execute("SELECT source FROM files WHERE status = 'indexed'")}
+            try:
+                found |= {row[0] for row in conn.execute("SELECT source FROM files WHERE status = 'indexed'")}
+            except sqlite3.OperationalError:  # the ingest has made the file but not yet its table
+                continue
     return found
 
 
