@@ -128,7 +128,8 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
                     and not any(r.start < end and start < r.end for start, end in taken)
                     and not _party_of(r, parties, catalog))
     dropped = taken + [(p.start, p.end) for p in places] + _reference_spans(text, references)
-    aspect = aspect_of(text, dropped, getattr(catalog, "term_share", None), language)
+    publishers = publishers_named(text)
+    aspect = aspect_of(text, dropped, publishers, getattr(catalog, "term_share", None), language)
     sources = [(m.country, "name" if is_proper_name(text[m.start:m.end]) else "demonym", text[m.start:m.end])
                for m in mentions] + [(p.country, p.via, p.name) for p in places]
     premise, kind = premise_clause(text)
@@ -138,18 +139,19 @@ def parse_query(text: str, language: str = "", home_country: str = "Sweden", cat
         asks_date=bool(_ASKS_DATE.search(text)), premise=premise, premise_kind=kind,
         expansions=tuple(translate_terms(text, language)), home_country=home_country,
         decisions=decisions, instruments=tuple(instruments_named(text)), protocol=mentions_protocol(text),
-        publishers=publishers_named(text), country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
+        publishers=publishers, country_sources=tuple(dict.fromkeys(sources)), aspect=aspect,
     )
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*")
 
 
-def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, language: str = "en") -> tuple[str, ...]:
+def aspect_of(text: str, dropped: list[tuple[int, int]], publishers: tuple[str, ...] = (), term_share=None,
+              language: str = "en") -> tuple[str, ...]:
     """The question's own content words: not in a dropped span (countries, places, references), not a question word,
-    not a form of a word every risk question uses (data/generic-words.txt), not a word of a publisher's name it asks
-    for; and, where the index can tell (`term_share`), not a word that more than `tuning.ASPECT_MAX_SHARE` of the
-    indexed chunks hold, nor an everyday word the index never uses ("guy", "thing":
+    not a form of a word every risk question uses (data/generic-words.txt), not a word of a name of the `publishers`
+    it asks for (`publishers_named`); and, where the index can tell (`term_share`), not a word that more than
+    `tuning.ASPECT_MAX_SHARE` of the indexed chunks hold, nor an everyday word the index never uses ("guy", "thing":
     `tuning.ASPECT_ABSENT_EVERYDAY_ZIPF`)."""
     from . import datafiles
     from .lexical import tokenize
@@ -157,8 +159,8 @@ def aspect_of(text: str, dropped: list[tuple[int, int]], term_share=None, langua
 
     stop = set().union(*datafiles.stopwords("question").values())
     generic = _generic_stems()
-    named = set(publishers_named(text))
-    publisher_words = {w.lower() for alias, p in all_publishers() if p.name in named for w in re.findall(r"\w+", alias)}
+    publisher_words = {w.lower() for alias, p in all_publishers() if p.name in publishers
+                       for w in re.findall(r"\w+", alias)}
     words = []
     for m in _WORD.finditer(text):
         word = m.group(0)
