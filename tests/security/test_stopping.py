@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -37,6 +38,21 @@ def _fn_index(config: dict, api_name: str) -> int:
     return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
 
 
+@contextmanager
+def _a_long_check_running(served):
+    """A long account check started through the queue, its page's event stream open until the block ends (a second
+    into the check); yields the app's config."""
+    client = served.client()
+    config = client.get("/config").json()
+    session = uuid.uuid4().hex[:11]
+    _start_check(client, _fn_index(config, "check_account"), session)
+    with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session},
+                       timeout=httpx.Timeout(30, read=60)) as stream:
+        _until_started(stream)
+        time.sleep(1)
+        yield config
+
+
 def _start_check(client: httpx.Client, fn_index: int, session: str) -> None:
     joined = client.post("/gradio_api/queue/join", json={"data": [LONG_ACCOUNT, "", "en"], "fn_index": fn_index,
                                                          "session_hash": session, "event_data": None,
@@ -56,14 +72,8 @@ def _until_started(stream) -> None:
 def test_a_check_whose_client_left_gives_its_slot_to_the_next_question(tmp_path, demo_index):
     env = {"LANDINFO_INDEX_DIR": str(demo_index), "LANDINFO_CONCURRENCY": "1", **UNLIMITED}
     with serving(tmp_path, env_extra=env) as served:
-        client = served.client()
-        config = client.get("/config").json()
-        session = uuid.uuid4().hex[:11]
-        _start_check(client, _fn_index(config, "check_account"), session)
-        with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session},
-                           timeout=httpx.Timeout(30, read=60)) as stream:
-            _until_started(stream)
-            time.sleep(1)
+        with _a_long_check_running(served) as config:
+            pass
         left = time.monotonic()  # the page closed: the stream is gone
         answer = call_by_index(served.client(), _fn_index(config, "respond"), QUESTION)
         waited = time.monotonic() - left
@@ -74,14 +84,7 @@ def test_a_check_whose_client_left_gives_its_slot_to_the_next_question(tmp_path,
 
 def test_sigterm_during_a_long_check_ends_the_process_within_seconds(tmp_path, demo_index):
     with serving(tmp_path, env_extra={"LANDINFO_INDEX_DIR": str(demo_index), **UNLIMITED}) as served:
-        client = served.client()
-        config = client.get("/config").json()
-        session = uuid.uuid4().hex[:11]
-        _start_check(client, _fn_index(config, "check_account"), session)
-        with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session},
-                           timeout=httpx.Timeout(30, read=60)) as stream:
-            _until_started(stream)
-            time.sleep(1)
+        with _a_long_check_running(served):
             stopped = time.monotonic()
             served.proc.send_signal(signal.SIGTERM)
             try:
