@@ -103,18 +103,20 @@ def _contents(settings: Settings) -> dict:
         lexical_ids = list(store.lexical.ids) if store.lexical is not None else []
         records = [r for r in store.manifest.records().values() if r.status == "indexed"]
         manifest_ids = [cid for r in records for cid in r.chunk_ids]
+        sentence_ids = sorted(store.sentences.chunk_ids())
         status = store.status()
     finally:
         store.close()
     from landinfo.retrieve import Retriever
 
     top = [p.id for p in Retriever(settings).retrieve("Report 17 province section", None, 10)]
-    return {"chroma": chroma_ids, "lexical": lexical_ids, "manifest": manifest_ids, "files": len(records),
+    return {"chroma": chroma_ids, "lexical": lexical_ids, "manifest": manifest_ids, "sentences": sentence_ids,
+            "files": len(records),
             "status_chunks": status["chunks"], "status_documents": status["documents"], "top": top}
 
 
 def _assert_consistent_and_complete(found: dict, reference: dict) -> None:
-    for where in ("chroma", "lexical", "manifest"):
+    for where in ("chroma", "lexical", "manifest", "sentences"):
         ids = found[where]
         assert len(ids) == len(set(ids)), f"{where} holds a chunk twice"
         assert set(ids) == set(reference["chroma"]), (
@@ -154,6 +156,8 @@ def _kill_twice_then_finish(corpus: Path, reference: dict, index_dir: Path, url:
     assert report["files"]["unchanged"] == killed_at[-1]  # what the killed runs recorded is not redone
     assert report["files"]["ingested"] == FILES - killed_at[-1]
     assert report["problems"] == []
+    # a killed run stored each batch's sentence vectors before its chunks: none is missing for a chunk it stored
+    assert report["sentences_synced"] == 0
     # chunks stored by a killed run before it recorded their file are found again, not stored twice
     assert report["chunks"]["added"] + report["chunks"]["unchanged"] == len(reference["chroma"]) - recorded_chunks
     print(f"final run: {report['files']} {report['chunks']}")

@@ -125,7 +125,8 @@ class AccountChecker:
                 store.embedder = batch.inner
         t2 = time.perf_counter()
         answerer = ExtractiveAnswerer(batch, min_evidence=self.min_evidence, stale_months=self.settings.stale_months,
-                                      shortlist=CLAIM_SHORTLIST, boilerplate=self.assistant.boilerplate)
+                                      shortlist=CLAIM_SHORTLIST, boilerplate=self.assistant.boilerplate,
+                                      stored=store.sentences)
         batch.recording = True  # the first pass only learns what to embed; the model runs once for all claims
         for c in going(checkable):
             answerer.score(queries[id(c)], found[id(c)][:tuning.ANSWER_PASSAGES])
@@ -236,7 +237,7 @@ class _BatchEmbedder:
         texts = list(texts)
         if self.recording:
             wanted.update(dict.fromkeys(texts))
-            return np.zeros((len(texts), 1), dtype=np.float32)
+            return np.zeros((len(texts), self.inner.dim), dtype=np.float32)
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
             cache.update(zip(missing, embed(missing)))

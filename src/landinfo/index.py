@@ -374,6 +374,16 @@ class VectorIndex:
             found.update(self._call(lambda col: col.get(ids=list(ids[start:start + 1000]), include=[]))["ids"])
         return found
 
+    def all_ids(self) -> set[str]:
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self._call(lambda col: col.get(include=[], limit=_GET_PAGE, offset=offset))["ids"]
+            if not page:
+                return found
+            found.update(page)
+            offset += len(page)
+
     def ids_of_document(self, doc_id: str) -> set[str]:
         return set(self._call(lambda col: col.get(where={"doc_id": doc_id}, include=[]))["ids"])
 

@@ -50,12 +50,15 @@ class IngestReport:
     skipped: list = field(default_factory=list)  # {"path", "reason"}: files not meant to be indexed
     duplicates: list = field(default_factory=list)  # {"path", "same_as"}
     seconds: float = 0.0
-    embed_seconds: float = 0.0
+    embed_seconds: float = 0.0  # the chunks' vectors
+    sentence_seconds: float = 0.0  # the quotable sentences' vectors (sentence_vectors.py), besides embed_seconds
+    sentences_synced: int = 0  # chunks already indexed whose sentence vectors were missing (an older index)
 
     def to_json(self) -> dict:
         out = asdict(self)
         out["seconds"] = round(self.seconds, 3)
         out["embed_seconds"] = round(self.embed_seconds, 3)
+        out["sentence_seconds"] = round(self.sentence_seconds, 3)
         return out
 
 
@@ -265,6 +268,9 @@ class _Ingestion:
         self._handle_missing(present, prune)
         if self.chunk_bar is not None:
             self.chunk_bar.close()
+        synced, seconds = self.store.sync_sentences()
+        self.report.sentences_synced += synced
+        self.report.sentence_seconds += seconds
         if self.changed or self.store.lexical_stale():
             self.store.rebuild_lexical()
 
@@ -354,7 +360,7 @@ class _Ingestion:
         doc, chunks = read if read else (None, None)
         if canonical != key:
             if rec and rec.status == "indexed" and rec.chunk_ids:
-                self.store.index.delete(rec.chunk_ids)
+                self.store.delete_chunks(rec.chunk_ids)
                 self.report.chunks["removed"] += len(rec.chunk_ids)
                 self.changed = True
             if doc or (rec and (rec.status != "duplicate" or rec.canonical != canonical)):
@@ -409,7 +415,7 @@ class _Ingestion:
             old_ids = index.ids_of_document(doc.doc_id)
             stale = old_ids - {c.chunk_id for c in chunks}
             if stale:
-                index.delete(stale)
+                self.store.delete_chunks(stale)
                 report.chunks["removed"] += len(stale)
             for chunk in chunks:
                 if chunk.chunk_id in old_ids:
@@ -433,7 +439,8 @@ class _Ingestion:
 
                     self.chunk_bar = tqdm(desc="chunks embedded", unit="chunk", file=sys.stderr)
                 self.chunk_bar.update(len(new_ids))
-            index.add(new_ids, vectors, [c.text for c in new_chunks], new_metas)
+            report.sentence_seconds += self.store.add_chunks(new_ids, vectors, [c.text for c in new_chunks],
+                                                             new_metas)
             report.chunks["added"] += len(new_ids)
         for key, doc, chunks in self.pending:
             meta = _meta_json(doc.meta)
@@ -462,7 +469,7 @@ class _Ingestion:
                 self.report.skipped.append({"path": rec.source, "reason": "file is gone; `--prune` removes it"})
                 continue
             if rec.status == "indexed" and rec.chunk_ids:
-                self.store.index.delete(rec.chunk_ids)
+                self.store.delete_chunks(rec.chunk_ids)
                 self.report.chunks["removed"] += len(rec.chunk_ids)
             self.store.manifest.remove(key)
             self.report.files["removed"] += 1

@@ -35,6 +35,8 @@ _CHUNK_ABBREVIATIONS = ABBREVIATIONS | {
 
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)]*|$)", re.M)
 _ABBREV_END = re.compile(r"(?:\b(?:" + "|".join(sorted(_QUOTE_ABBREVIATIONS)) + r")|\b\w)\.$", re.I)
+# what the answerer's splitter cuts by (the sentence vectors stored at ingest record it, sentence_vectors.py)
+SPLITTER_PATTERNS = (_SENTENCE.pattern, _ABBREV_END.pattern)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-ZÅÄÖÉÜ0-9§])")
 
 

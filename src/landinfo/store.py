@@ -1,6 +1,7 @@
 """The parts of one index that belong together: embedder, vectors, lexical index and manifest."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,11 @@ from .lexical import LexicalIndex
 from .locking import index_folder
 from .manifest import Manifest
 from .records import Chunk
+from .sentence_vectors import SentenceVectors, embed_chunk_sentences, version
 from .settings import Settings
+
+
+_SYNC_BATCH = 64  # chunks whose sentences are embedded and stored in one transaction
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Store:
     index: VectorIndex
     manifest: Manifest
     lexical: LexicalIndex | None
+    sentences: SentenceVectors
 
     @classmethod
     def open(cls, settings: Settings, create: bool = False) -> "Store":
@@ -31,7 +37,9 @@ class Store:
         index = VectorIndex(settings, shape, create=create)
         shape = index.shape
         manifest = Manifest(folder / f"manifest-{shape.fingerprint()}.sqlite3", read_only=False if create else None)
-        store = cls(settings, embedder, shape, index, manifest, None)
+        sentences = SentenceVectors(folder / f"sentences-{shape.fingerprint()}.sqlite3",
+                                    version(embedder.name, settings.passage_prefix), manifest.read_only or None)
+        store = cls(settings, embedder, shape, index, manifest, None, sentences)
         try:
             store.lexical = store.load_lexical()
         except (OSError, ValueError):  # an ingest is swapping it in; the retriever loads it again
@@ -64,7 +72,38 @@ class Store:
                          meta.get("references", "").replace("|", " "), meta.get("language", "")))
         self.lexical = LexicalIndex.build(self.lexical_folder(self.settings, self.shape), rows)
 
+    def delete_chunks(self, ids) -> None:
+        """Chunks out of the index, with their sentence vectors."""
+        ids = list(ids)
+        self.index.delete(ids)
+        self.sentences.delete(ids)
+
+    def add_chunks(self, ids, vectors, texts, metadatas) -> float:
+        """Chunks into the index, their quotable sentences embedded and stored first (so that every chunk in the
+        index has them, even after a kill -9); the seconds the sentences took."""
+        t0 = time.perf_counter()
+        self.sentences.start_version()
+        self.sentences.put(embed_chunk_sentences(self.embedder, list(zip(ids, texts))))
+        seconds = time.perf_counter() - t0
+        self.index.add(ids, vectors, texts, metadatas)
+        return seconds
+
+    def sync_sentences(self) -> tuple[int, float]:
+        """Embed the sentences of chunks that have none stored (an index built before they were, or with other
+        quoting rules), in batches, and drop the rows of chunks gone; (chunks embedded, seconds)."""
+        t0 = time.perf_counter()
+        self.sentences.start_version()
+        stored = self.sentences.chunk_ids()
+        indexed = self.index.all_ids()
+        self.sentences.delete(stored - indexed)
+        missing = sorted(indexed - stored)
+        for start in range(0, len(missing), _SYNC_BATCH):
+            rows = self.index.get(missing[start:start + _SYNC_BATCH])
+            self.sentences.put(embed_chunk_sentences(self.embedder, [(cid, text) for cid, text, _ in rows]))
+        return len(missing), time.perf_counter() - t0
+
     def close(self) -> None:
+        self.sentences.close()
         self.manifest.close()
         self.index.close()
 
@@ -100,4 +139,5 @@ class Store:
             "embedding_model": self.shape.embedding_model, "chunk_tokens": self.shape.chunk_tokens,
             "collection": self.index.name, "index_dir": str(folder), "index_bytes": size,
             "chroma": self.settings.chroma_url or "embedded",
+            "sentence_vectors": self.sentences.summary().to_json(),
         }

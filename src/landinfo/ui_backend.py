@@ -65,7 +65,7 @@ class Backend:
         assistant = self.assistant()
         if assistant is not None:
             started = time.perf_counter()
-            assistant.ask("Veldoria")
+            assistant.warm()
             log.info("ready in %.1f s", time.perf_counter() - started)
 
     def corpus(self) -> dict | None:

@@ -23,9 +23,11 @@ class ExtractiveAnswerer:
     chosen for relevance and variety (MMR), and a question for a figure or date must get one in its quotes."""
 
     def __init__(self, embedder, max_sentences: int = tuning.MAX_SENTENCES, min_evidence: float = tuning.MIN_EVIDENCE,
-                 stale_months: int = 24, shortlist: int = tuning.SHORTLIST, boilerplate=None):
-        """`boilerplate`: a callable giving the index's current `Boilerplate` (sentences never quoted)."""
+                 stale_months: int = 24, shortlist: int = tuning.SHORTLIST, boilerplate=None, stored=None):
+        """`boilerplate`: a callable giving the index's current `Boilerplate` (sentences never quoted). `stored`: the
+        index's `SentenceVectors` (embedded at ingest); a sentence without a stored vector is embedded here."""
         self.embedder = embedder
+        self.stored = stored
         self.boilerplate = boilerplate or (lambda: None)
         self.shortlist = shortlist
         self.max_sentences = max_sentences
@@ -63,7 +65,7 @@ class ExtractiveAnswerer:
         if not shortlist:
             return sentences, np.full(len(sentences), -1.0), {}
         q_vec = self.embedder.embed_queries([query.text])[0]
-        s_vecs = self.embedder.embed_passages([sentences[i].text for i in shortlist])
+        s_vecs = self.sentence_vectors(passages, [sentences[i] for i in shortlist])
         sims = np.full(len(sentences), -1.0)
         sims[shortlist] = s_vecs @ q_vec
         # The model scores a translation lower than a same-language paraphrase; even that out.
@@ -73,6 +75,17 @@ class ExtractiveAnswerer:
                          + tuning.NAMED_PASSAGE_BONUS * in_named + tuning.OPENING_BONUS * opening
                          + tuning.ASKED_FOR_BONUS * asked + decided, -1.0)
         return sentences, score, dict(zip(shortlist, s_vecs))
+
+    def sentence_vectors(self, passages: list[Passage], wanted: list[Sentence]) -> np.ndarray:
+        """The vectors of these sentences: stored at ingest, else (a passage that is no indexed chunk, an index not
+        re-ingested since) embedded now."""
+        found = self.stored.lookup([(passages[s.passage_index].id, s.start, s.end) for s in wanted]) \
+            if self.stored is not None else [None] * len(wanted)
+        missing = [k for k, v in enumerate(found) if v is None]
+        if missing:
+            for k, vector in zip(missing, self.embedder.embed_passages([wanted[k].text for k in missing])):
+                found[k] = vector
+        return np.stack(found) if found else np.zeros((0, 0), dtype=np.float32)
 
     def answer(self, query: Query | str, language: str = "", passages: list[Passage] | None = None,
                catalog=None, first_marker: int = 1) -> Draft:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import datafiles, tuning
 from ..records import Passage
-from ..sentences import split_sentences
+from ..sentences import SPLITTER_PATTERNS, split_sentences
 from .types import Citation
 
 
@@ -33,25 +33,41 @@ _HOLDING = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in datafiles.h
 
 def candidate_sentences(passages: list[Passage], per_passage: int = tuning.SENTENCES_PER_PASSAGE,
                         skip: Container[str] | None = None) -> list[Sentence]:
-    """Quotable sentences. A bracketed number ("[9]") at either edge of a sentence is left out of its quote and a
-    sentence with one inside is not quoted: a source's own brackets never pose as the answer's citation markers.
-    Nor is a sentence in `skip` (the index's `Boilerplate`: templates and navigation)."""
+    """Quotable sentences (`quotable_spans`) of the passages, less the disclaimers of fictional ones and those in
+    `skip` (the index's `Boilerplate`: templates and navigation)."""
     out = []
     for pi, passage in enumerate(passages):
-        spans = split_sentences(passage.text)
-        for start, end in spans[:per_passage]:
-            lead = _LEADING_MARKERS.match(passage.text, start, end)
-            trail = _TRAILING_MARKERS.search(passage.text, start, end)
-            start, end = (lead.end() if lead else start), (trail.start() if trail else end)
+        for start, end in quotable_spans(passage.text, per_passage):
             text = passage.text[start:end]
-            if not text or _MARKER_IN_TEXT.search(text):
-                continue
-            words = len(text.split())
-            if not tuning.MIN_QUOTE_WORDS <= words <= tuning.MAX_QUOTE_WORDS or _is_heading(text) \
-                    or (passage.fictional and _DISCLAIMER.search(text)) or (skip is not None and text in skip):
+            if (passage.fictional and _DISCLAIMER.search(text)) or (skip is not None and text in skip):
                 continue
             out.append(Sentence(pi, text, start, end))
     return out
+
+
+def quotable_spans(text: str, per_passage: int = tuning.SENTENCES_PER_PASSAGE) -> list[tuple[int, int]]:
+    """Where the sentences a passage's text may be quoted by are (what ingest embeds, sentence_vectors.py). A bracketed
+    number ("[9]") at either edge of a sentence is left out of its quote and a sentence with one inside is not
+    quoted: a source's own brackets never pose as the answer's citation markers. Nor is a heading, or a sentence of
+    fewer than `tuning.MIN_QUOTE_WORDS` or more than `tuning.MAX_QUOTE_WORDS` words."""
+    out = []
+    for start, end in split_sentences(text)[:per_passage]:
+        lead = _LEADING_MARKERS.match(text, start, end)
+        trail = _TRAILING_MARKERS.search(text, start, end)
+        start, end = (lead.end() if lead else start), (trail.start() if trail else end)
+        sentence = text[start:end]
+        if not sentence or _MARKER_IN_TEXT.search(sentence):
+            continue
+        if not tuning.MIN_QUOTE_WORDS <= len(sentence.split()) <= tuning.MAX_QUOTE_WORDS or _is_heading(sentence):
+            continue
+        out.append((start, end))
+    return out
+
+
+def quoting_rules() -> tuple:
+    """Everything `quotable_spans` decides by: a change here changes which sentences ingest embeds."""
+    return (SPLITTER_PATTERNS, _LEADING_MARKERS.pattern, _TRAILING_MARKERS.pattern, _MARKER_IN_TEXT.pattern,
+            tuning.MIN_QUOTE_WORDS, tuning.MAX_QUOTE_WORDS, tuning.SENTENCES_PER_PASSAGE, tuning.HEADING_MAX_WORDS)
 
 
 def choose(sentences: list[Sentence], score: np.ndarray, vectors: dict, threshold: float, limit: int) -> list[int]:

@@ -28,10 +28,12 @@ def run(args, settings) -> int:
         check_output(path, flag)
     filters = with_indexed_countries(filters, settings)
 
-    from ..answer.assistant import Assistant  # the model and the index load only once the input is known to be good
+    from ..answer.assistant import Assistant, warm_line  # the model and the index load only once the input is known to be good
     from ..export import answer_to_docx, answer_to_markdown
 
     assistant = Assistant(settings)
+    if args.batch:
+        print("landinfo: " + warm_line(assistant.warm()), file=sys.stderr, flush=True)
     for question in questions:
         answer = assistant.ask(question, filters, args.k)
         if args.json or args.batch:

@@ -41,9 +41,12 @@ def run(args, settings) -> int:
 
     from ..account_check import AccountChecker  # the model and the index load only once the input is known good
     from ..annex import annex_docx, annex_markdown
-    from ..answer.assistant import Assistant
+    from ..answer.assistant import Assistant, warm_line
 
-    checker = AccountChecker(Assistant(settings))
+    assistant = Assistant(settings)
+    if args.batch:
+        print("landinfo: " + warm_line(assistant.warm()), file=sys.stderr, flush=True)
+    checker = AccountChecker(assistant)
     for account, country in items:
         result = checker.check(account, country, since)
         if args.json or args.batch:

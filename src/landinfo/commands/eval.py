@@ -136,11 +136,12 @@ def _context(qset: QuestionSet, args, settings) -> tuple[dict, list[str]]:
 
 
 def _assistant_ask(settings) -> Ask:
-    from landinfo.answer.assistant import Assistant  # heavy (models, index): only when really evaluating
+    from landinfo.answer.assistant import Assistant, warm_line  # heavy (models, index): only when really evaluating
 
     from landinfo.account_check import AccountChecker
 
     assistant = Assistant(settings)
+    print("landinfo: " + warm_line(assistant.warm()), file=sys.stderr, flush=True)
 
     def ask(question, filters):
         return assistant.ask(question, filters).to_json()

@@ -29,6 +29,11 @@ def run(args, settings) -> int:
     print(f"{status['documents']} documents, {status['chunks']} chunks ({status['duplicates']} duplicate files "
           f"not indexed twice); model {status['embedding_model']}; {status['index_bytes'] / 1e6:.1f} MB in "
           f"{status['index_dir']}")
+    vectors = status["sentence_vectors"]
+    missing = status["chunks"] - vectors["chunks"]
+    print(f"sentence vectors: {vectors['sentences']} quotable sentences of {vectors['chunks']} chunks, "
+          f"{vectors['bytes'] / 1e6:.1f} MB" + (f"; {missing} chunks have none stored (embedded at question time "
+                                                "until `landinfo ingest` runs again)" if missing > 0 else ""))
     print(f"never quoted: {templates} template sentences of publishers, {navigation} navigation sentences")
     first, last = status["date_range"]
     print(f"dates: {first} .. {last}")
