@@ -188,12 +188,15 @@ class SentenceVectors:
 
 def embed_chunk_sentences(embedder, chunks: Sequence[tuple[str, str]]) -> list[tuple[str, list, np.ndarray]]:
     """(chunk id, spans, vectors) for chunks given as (chunk id, text): every quotable sentence embedded as a
-    passage, as the answerer would embed it."""
+    passage, as the answerer would embed it; a sentence that recurs (the overlap of neighbouring chunks, a
+    publisher's template) is embedded once (10% of the sentences of ../shared/corpus)."""
     spans = [quotes.quotable_spans(text) for _, text in chunks]
     texts = [text[s:e] for (_, text), pairs in zip(chunks, spans) for s, e in pairs]
-    vectors = embedder.embed_passages(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+    unique = list(dict.fromkeys(texts))
+    vectors = embedder.embed_passages(unique) if unique else np.zeros((0, 0), dtype=np.float32)
+    row = {text: k for k, text in enumerate(unique)}
     out, k = [], 0
     for (cid, _), pairs in zip(chunks, spans):
-        out.append((cid, pairs, vectors[k:k + len(pairs)]))
+        out.append((cid, pairs, vectors[[row[t] for t in texts[k:k + len(pairs)]]] if pairs else vectors[:0]))
         k += len(pairs)
     return out

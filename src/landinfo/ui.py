@@ -135,6 +135,13 @@ class _Blocks(gr.Blocks):
 def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
     settings = backend.settings
     exports = Exports(scratch.folder("exports"), settings.exports_kept, settings.export_max_age_s)
+
+    def show_once(answer: Answer) -> None:  # the warm-up's answer, shown as `respond` shows one, then thrown away
+        answer_markdown(answer, 1, "en")
+        for path in exports.write(answer):
+            Path(path).unlink(missing_ok=True)
+        sources_panel([answer], "en", settings.stale_months, backend.library)
+    backend.show = show_once
     exports.keep_pruning()
     labels = Labels()
     # gradio's copies of exports and uploads go after the same age as the exports

@@ -27,6 +27,7 @@ class Backend:
         self.problem = ""
         self._assistant = None
         self._lock = threading.Lock()
+        self.show = None  # what the chat does with an answer (render, export), run once by warm_up
 
     def assistant(self):
         with self._lock:
@@ -61,11 +62,12 @@ class Backend:
         return answer
 
     def warm_up(self) -> None:
-        """Load the model, the lexical index and the passage table now rather than on the first question."""
+        """Load the model, the lexical index and the passage table, and show one answer, now rather than on the
+        first question."""
         assistant = self.assistant()
         if assistant is not None:
             started = time.perf_counter()
-            assistant.warm()
+            assistant.warm(self.show)
             log.info("ready in %.1f s", time.perf_counter() - started)
 
     def corpus(self) -> dict | None:

@@ -35,10 +35,11 @@ class Assistant:
 
         warm()  # the place table (about 2 s): now, not in the first question
 
-    def warm(self) -> dict:
+    def warm(self, then=None) -> dict:
         """Load and touch now what the first question would wait for (issue #23: the first question took 7.2 s against
         a median of 0.41 s): the model, the chunk table with its BM25 index and catalogue, the sentence vectors' first
-        pages, then one question on a title of the index, which runs every step once. Seconds of each, logged."""
+        pages, then one question on a title of the index, which runs every step once, and `then(answer)` (what shows
+        an answer: the chat renders and exports it). Seconds of each, logged."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         embedder = self.retriever.store.embedder
@@ -53,7 +54,9 @@ class Assistant:
         timings["sentence_vectors_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         titles = [m.get("title", "") for m in table.metas[:1] if m.get("title")]
-        self.ask(titles[0] if titles else "warm")
+        answer = self.ask(titles[0] if titles else "warm")
+        if then is not None:
+            then(answer)
         timings["first_question_s"] = time.perf_counter() - mark
         timings = {k: round(v, 2) for k, v in timings.items()}
         log.info(warm_line(timings))
