@@ -205,3 +205,29 @@ def test_command_line_prints_the_folder(cache_dir, capsys):
 
 def test_default_backend_is_torch():
     assert Settings().embedding_backend == "torch" and Settings().embedding_model == DEFAULT_MODEL
+
+
+def test_an_index_is_queried_by_the_backend_that_built_it_and_another_backend_embeds_anew(tmp_path, cache_dir):
+    from landinfo.ingest import ingest
+    from landinfo.retrieve import Retriever
+    from landinfo.store import Store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.md").write_text(
+        "---\ntitle: Return report\ndoc_type: coi\ncountries: [Somalia]\ndate: 2025-01-10\nlanguage: en\n---\n"
+        "# Returnees\n\nReturnees from Europe are questioned by the security services at Mogadishu airport. "
+        "Women returning alone face harassment at checkpoints.\n", encoding="utf-8")
+    built = Settings(index_dir=tmp_path / "indexes", model_cache_dir=cache_dir, embedding_backend="onnx-int8")
+    first = ingest(corpus, built, progress=False)
+    assert first.embedded > 0
+    asked_by_torch = built.model_copy(update={"embedding_backend": "torch"})
+    with Store.open(asked_by_torch) as store:
+        assert store.embedder.name == "multilingual-e5-small+onnx-int8"
+        assert store.status()["embedding_model"] == "multilingual-e5-small+onnx-int8"
+    found = Retriever(asked_by_torch).retrieve("What happens to returnees at the airport?", None, 3)
+    assert found and "airport" in found[0].text
+    again = ingest(corpus, asked_by_torch, progress=False)  # an ingest with another backend builds its own vectors
+    assert again.embedded == first.embedded
+    with Store.open(asked_by_torch) as store:
+        assert store.embedder.name == "multilingual-e5-small"

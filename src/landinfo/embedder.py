@@ -93,6 +93,12 @@ def e5_name(backend: str) -> str:
     return E5_NAME if backend == "torch" else f"{E5_NAME}+{backend}"
 
 
+def other_backends(name: str) -> frozenset[str]:
+    """The names of the same model's vectors from the other backends ('' for a model that has no others)."""
+    names = {e5_name(backend) for backend in BACKENDS}
+    return frozenset(names - {name}) if name in names else frozenset()
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder named in settings, created once per process and shared."""
     key = (settings.embedding_model, settings.embedding_backend, settings.embed_thread_count(),

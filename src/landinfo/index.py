@@ -198,7 +198,10 @@ class VectorIndex:
     Embedded, every call first checks the folder's generation stamp (one small file read) and re-opens Chroma
     when another process has written since; a call that fails inside Chroma is retried once on a re-opened one."""
 
-    def __init__(self, settings: Settings, shape: IndexShape, create: bool = False):
+    def __init__(self, settings: Settings, shape: IndexShape, create: bool = False, also=frozenset()):
+        """`also`: other embedding_model names whose index this one may open instead when it has none of its own
+        (another backend of the same model: its queries are then embedded by that backend, store.py)."""
+        self._also = frozenset(also)
         self._url = settings.chroma_url
         self._folder = Path(settings.index_dir)
         self._chroma_dir = self._folder / "chroma"
@@ -239,12 +242,13 @@ class VectorIndex:
         if self.name not in existing and not create:
             others = sorted(n for n in existing if n.startswith(settings.collection + "-"))
             stored = [(n, client.get_collection(n, embedding_function=None).metadata or {}) for n in others]
-            same_model = [(n, m) for n, m in stored if m.get("embedding_model") == shape.embedding_model]
+            same_model = [(n, m) for n, m in stored if m.get("embedding_model") == shape.embedding_model] \
+                or [(n, m) for n, m in stored if m.get("embedding_model") in self._also]
             if same_model:
                 # Chunking only matters when ingesting; a query can use an index chunked another way.
                 name, meta = same_model[0]
-                self.shape = IndexShape(shape.embedding_model, int(meta.get("chunk_tokens", 0)),
-                                        int(meta.get("chunk_overlap_tokens", 0)))
+                self.shape = shape = IndexShape(meta["embedding_model"], int(meta.get("chunk_tokens", 0)),
+                                                int(meta.get("chunk_overlap_tokens", 0)))
                 self.name = name
             elif stored:
                 built = stored[0][1]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import embedding_text
-from .embedder import Embedder, make_embedder
+from .embedder import Embedder, embedder_for_index_name, make_embedder, other_backends
 from .index import IndexShape, VectorIndex
 from .lexical import LexicalIndex
 from .locking import index_folder
@@ -34,8 +34,10 @@ class Store:
         folder = index_folder(Path(settings.index_dir))
         embedder = make_embedder(settings)
         shape = IndexShape.from_settings(settings, embedder.name)
-        index = VectorIndex(settings, shape, create=create)
+        index = VectorIndex(settings, shape, create=create, also=other_backends(embedder.name))
         shape = index.shape
+        if shape.embedding_model != embedder.name:  # built by another backend: its queries are embedded by that one
+            embedder = embedder_for_index_name(settings, shape.embedding_model)
         manifest = Manifest(folder / f"manifest-{shape.fingerprint()}.sqlite3", read_only=False if create else None)
         sentences = SentenceVectors(folder / f"sentences-{shape.fingerprint()}.sqlite3",
                                     version(embedder.name, settings.passage_prefix), manifest.read_only or None)
