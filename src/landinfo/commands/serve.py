@@ -31,5 +31,7 @@ def run(args, settings) -> int:
                                  ("auth_file", Path(args.auth_file) if args.auth_file else None),
                                  ("public_hosts", args.public_host), ("forwarded_allow_ips", args.forwarded_allow_ips))
                if v}
+    if not settings.embed_threads:  # each answer slot gets its share of the cores: two at once do not thrash
+        updates["embed_threads"] = max(1, settings.embed_thread_count() // max(1, settings.concurrency))
     serve(settings.model_copy(update=updates) if updates else settings)
     return 0
