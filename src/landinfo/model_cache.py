@@ -3,7 +3,6 @@
 The stamp (a JSON file in the folder) says what the folder was made from and by which converter; a folder
 whose stamp differs from the one wanted is rebuilt. Two processes converting at once both build, and the
 first rename wins; an interrupted conversion leaves only a hidden temp folder, removed on the way out.
-(e5convert.py does the same with its own copy of these steps.)
 """
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .e5convert import MARKER_NAME
+MARKER_NAME = "landinfo-conversion.json"
 
 
 def read_stamp(folder: Path) -> dict | None:
