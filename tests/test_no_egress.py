@@ -27,7 +27,7 @@ DEMO_FILES = ["case-law/MIG_DEMO_2026-1_UM9903-26.txt", "case-law/MIG_DEMO_2026-
 ACCOUNT = ("Journalists who write about Orvask province in Veldoria are arrested by the security service. "
            "My father Tesfay was ill for many years.")
 SWITCHES = ("ANONYMIZED_TELEMETRY", "GRADIO_ANALYTICS_ENABLED", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
-            "HF_HUB_DISABLE_TELEMETRY")
+            "HF_HUB_DISABLE_TELEMETRY", "ORT_DISABLE_TELEMETRY", "ORT_TELEMETRY_DISABLED")
 
 # The guard, first in every guarded script: Python's connect, connect_ex, sendto, create_connection and getaddrinfo
 # record and refuse anything that is not loopback (a DNS lookup of any name but localhost counts as an attempt).

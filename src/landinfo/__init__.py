@@ -14,6 +14,10 @@ for _name, _value in {
     "TRANSFORMERS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    # ONNX Runtime (1.29+) sends usage events to Microsoft from Linux too, and keeps a device id on disk, unless one
+    # of these is set before it loads: the first name per its 1.29 release, the second since its 1.32 fix
+    "ORT_DISABLE_TELEMETRY": "1",
+    "ORT_TELEMETRY_DISABLED": "1",
 }.items():
     _os.environ.setdefault(_name, _value)
 
