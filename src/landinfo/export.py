@@ -143,7 +143,8 @@ def _provenance_markdown(answer: Answer) -> list[str]:
     words = HEADINGS.get(answer.language, HEADINGS["en"])
     lines = ["", f"### {words['provenance']}", ""]
     lines += [f"- {markdown_text(label)}: {_code(value)}" for label, value in rows]
-    lines += ["", f"{markdown_text(words['provenance_passages'])}:", *_code_block("\n".join(passages)), markdown_text(replay)]
+    lines += ["", f"{markdown_text(words['provenance_passages'])}:", *_code_block("\n".join(passages)),
+              markdown_text(replay)]
     return lines
 
 

@@ -19,9 +19,9 @@ RECORD_VERSION = 1
 SCORE_TOLERANCE = 1e-6  # a score that moves less than this is the same score (float32 noise across runs)
 
 
-def corpus_version(manifest) -> str:
-    """sha256 over the sorted (source, signature, chunk ids) of every indexed file."""
-    rows = sorted(manifest.indexed_files())
+def corpus_version(manifest, files: list | None = None) -> str:
+    """sha256 over the sorted (source, signature, chunk ids) of every indexed file (`files`: those rows, if read)."""
+    rows = sorted(manifest.indexed_files() if files is None else files)
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -106,11 +106,12 @@ def _query(query) -> dict | None:
 
 
 def _common(store, settings, k: int | None, sources) -> dict:
-    signatures = document_signatures(store.manifest)
+    files = store.manifest.indexed_files()
+    signatures = {source: signature for source, signature, _ in files}
     return {"record_version": RECORD_VERSION,
             # access groups are not built yet: every user sees the one public corpus
             "groups": [],
-            "corpus_version": corpus_version(store.manifest),
+            "corpus_version": corpus_version(store.manifest, files),
             "documents": {s: signatures.get(s, "") for s in sorted(set(sources))},
             "index": index_identity(store), "landinfo": program(), "settings": answer_settings(settings, k),
             "time": utc_now()}
