@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable
 
@@ -34,6 +34,7 @@ from .dates import months_between
 from .claims import Claim, split_claims
 from .errors import CheckStoppedError
 from .glossary import detect_language
+from .provenance import check_record
 from .query import Query
 from .records import Filters, Passage
 
@@ -82,11 +83,12 @@ class AccountCheck:
     claims: tuple[ClaimCheck, ...]
     warnings: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)  # what it was made from: the account by its hash (provenance.py)
 
     def to_json(self, diagnostics: bool = False) -> dict:
         out = {"account": self.account, "country": self.country,
                "claims": [c.to_json(diagnostics) for c in self.claims], "warnings": list(self.warnings),
-               "timings": self.timings}
+               "timings": self.timings, "provenance": self.provenance}
         if diagnostics:
             out["language"] = self.language
         return out
@@ -145,7 +147,8 @@ class AccountChecker:
             warnings.append("no checkable claim: every statement was read as personal")
         timings = {"split_ms": _ms(t1 - t0), "retrieve_ms": _ms(t2 - t1), "quote_ms": _ms(t3 - t2),
                    "total_ms": _ms(t3 - t0), "claims": len(claims), "checked": len(checkable)}
-        return AccountCheck(account, country, language, tuple(results), tuple(warnings), timings)
+        result = AccountCheck(account, country, language, tuple(results), tuple(warnings), timings)
+        return replace(result, provenance=check_record(result, store, self.settings, since))
 
     def _search_plan(self, query: Query, country: str, since: str) -> tuple[dict, Filters]:
         """What a claim is searched with: the countries it names, by name or through a place in them (other than

@@ -19,6 +19,7 @@ COMMANDS = {
     "search": "find the passages that best match a query",
     "ask": "answer a question with cited sources",
     "check": "check an applicant's account, claim by claim, against the country information",
+    "replay": "ask a recorded answer's question again and say whether anything differs",
     "eval": "evaluate question sets; 'eval convert' turns a CSV/XLSX into a set",
     "serve": "the chat and trainer in the browser (http://127.0.0.1:7860 by default)",
     "feedback": "case officers' ratings of answers given in the chat",

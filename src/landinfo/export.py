@@ -114,6 +114,40 @@ def _where(c) -> str:
     return locator(c.page, c.section or "", whole_path=True)
 
 
+def provenance_rows(answer: Answer) -> tuple[list[tuple[str, str]], list[str], str]:
+    """The provenance record as an export shows it: (label, value) rows, one line per passage retrieved, and how
+    to re-run it; nothing for an answer without a record."""
+    record = answer.provenance
+    if not record:
+        return [], [], ""
+    words = HEADINGS.get(answer.language, HEADINGS["en"])
+    index, program = record["index"], record["landinfo"]
+    rows = [(words["provenance_corpus"], record["corpus_version"]),
+            (words["provenance_index"], f"pipeline {index['pipeline_version']} · shape {index['shape']}"),
+            (words["provenance_model"], f"{index['embedder']} ({index['backend']})"
+             + (f" · {record['settings']['llm_provider']} {record['settings']['llm_model']}"
+                if record["settings"].get("llm_provider") else "")),
+            (words["provenance_program"], f"landinfo {program['version']}"
+             + (f" · {program['commit'][:12]}" if program["commit"] else "")),
+            (words["provenance_time"], record["time"]),
+            (words["provenance_cited"], ", ".join(record["cited"]) or "–")]
+    passages = [f"{rank}. {p['id']} · {p['score']:.6f} · {p['source']} {locator(p['page'], p['section'] or '')}".strip()
+                for rank, p in enumerate(record["passages"], 1)]
+    return rows, passages, words["provenance_replay"]
+
+
+def _provenance_markdown(answer: Answer) -> list[str]:
+    rows, passages, replay = provenance_rows(answer)
+    if not rows:
+        return []
+    words = HEADINGS.get(answer.language, HEADINGS["en"])
+    lines = ["", f"### {words['provenance']}", ""]
+    lines += [f"- {markdown_text(label)}: {_code(value)}" for label, value in rows]
+    lines += ["", f"{markdown_text(words['provenance_passages'])}:", *_code_block("\n".join(passages)),
+              markdown_text(replay)]
+    return lines
+
+
 def answer_to_markdown(answer: Answer) -> str:
     frame = FRAME.get(answer.language, FRAME["en"])
     lines = [f"## {markdown_text(answer.question)}", "", *_body_markdown(answer), ""]
@@ -138,6 +172,7 @@ def answer_to_markdown(answer: Answer) -> str:
             where = locator(p.page, p.section, whole_path=True)
             lines.append(f"- {markdown_text(p.title or p.source)} ({markdown_text(p.date or 'undated')}) "
                          f"{markdown_text(where)} — {_code(p.source)}")
+    lines += _provenance_markdown(answer)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -155,4 +190,12 @@ def answer_to_docx(answer: Answer, path: str) -> None:
             bits = [c.title or c.source, c.date or "undated", _where(c), c.source]
             doc.paragraph(f"[{c.marker}] " + " · ".join(b for b in bits if b))
             doc.paragraph(c.quote, style="Intense Quote")
+    rows, passages, replay = provenance_rows(answer)
+    if rows:
+        words = HEADINGS.get(answer.language, HEADINGS["en"])
+        doc.heading(words["provenance"], level=2)
+        for label, value in rows:
+            doc.paragraph(f"{label}: {value}")
+        doc.paragraph(words["provenance_passages"] + ":\n" + "\n".join(passages))
+        doc.paragraph(replay, italic=True)
     doc.save(path)

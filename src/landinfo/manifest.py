@@ -132,6 +132,12 @@ class Manifest:
     def remove(self, path: str) -> None:
         self._write("DELETE FROM files WHERE path = ?", (path,))
 
+    def indexed_files(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(source, signature, chunk ids) of every indexed file, without its text: what a corpus version hashes."""
+        rows = self._read(lambda db: db.execute(
+            "SELECT source, signature, chunk_ids FROM files WHERE status = 'indexed'").fetchall())
+        return [(source, signature, tuple(json.loads(ids))) for source, signature, ids in rows]
+
     def indexed_chunk_count(self) -> int:
         rows = self._read(lambda db: db.execute("SELECT chunk_ids FROM files WHERE status = 'indexed'").fetchall())
         return sum(len(json.loads(ids)) for (ids,) in rows)

@@ -161,3 +161,12 @@ class Filters:
         return {"countries": list(self.countries), "doc_types": list(self.doc_types),
                 "languages": list(self.languages), "since": self.since, "until": self.until,
                 "prefer_recent": self.prefer_recent}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Filters | None":
+        """The filters `to_json` wrote (a provenance record's); None for none."""
+        if not data:
+            return None
+        return cls(countries=tuple(data.get("countries") or ()), doc_types=tuple(data.get("doc_types") or ()),
+                   languages=tuple(data.get("languages") or ()), since=data.get("since") or "",
+                   until=data.get("until") or "", prefer_recent=bool(data.get("prefer_recent")))

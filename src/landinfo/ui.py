@@ -234,7 +234,7 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
 
         filter_inputs = [country, doc_type, doc_language, since, until, prefer_recent]
 
-        def respond(text, history, past, ui, *filter_values):
+        def respond(text, history, past, ui, request: gr.Request, *filter_values):
             text = (text or "").strip()
             if not has_words(text):
                 if text:
@@ -246,7 +246,8 @@ def build(backend: Backend, scratch: Scratch) -> gr.Blocks:
                                              {"role": "assistant", "content": f"*{t(ui, 'searching')}*"}]
             yield history, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
             try:
-                answer = backend.ask(text, None if filters.is_empty() and not filters.prefer_recent else filters)
+                answer = backend.ask(text, None if filters.is_empty() and not filters.prefer_recent else filters,
+                                     getattr(request, "username", "") or "")
             except NotReady as exc:
                 history[-1] = {"role": "assistant", "content": no_index_html(str(exc), ui)}
                 yield (history,) + (gr.skip(),) * 8

@@ -6,6 +6,7 @@ import threading
 import time
 
 from .answer.types import Answer
+from .audit import AuditLog
 from .auth import load_users  # noqa: F401  (its home is auth.py; ui.py imports it from here)
 from .errors import LandinfoError, NotReady
 from .feedback import FeedbackStore
@@ -28,6 +29,7 @@ class Backend:
         self._assistant = None
         self._lock = threading.Lock()
         self.show = None  # what the chat does with an answer (render, export), run once by warm_up
+        self.audit = AuditLog.from_settings(settings)
 
     def assistant(self):
         with self._lock:
@@ -48,12 +50,15 @@ class Backend:
         assistant = self.assistant()
         return assistant.retriever.store.manifest.records() if assistant else {}
 
-    def ask(self, question: str, filters: Filters | None) -> Answer:
+    def ask(self, question: str, filters: Filters | None, user: str = "") -> Answer:
+        """`user`: who is logged in to the chat ('' without a login), for the audit log."""
         assistant = self.assistant()
         if assistant is None:
             raise NotReady(self.problem)
         started = time.perf_counter()
         answer = assistant.ask(question, filters)
+        if self.audit:
+            self.audit.answer(answer, user)
         seconds = time.perf_counter() - started
         if self.settings.log_answers:
             log.info("question %r answered in %.1f s: %r", question, seconds, answer.text)

@@ -127,7 +127,7 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
             raise NotReady(backend.problem)
         return AccountChecker(assistant)
 
-    def do_check(text, chosen_country, ui, edited=None):
+    def do_check(text, chosen_country, ui, request, edited=None):
         text = text or ""
         if not has_words(text):
             gr.Warning(t(ui, "check_no_account"))
@@ -142,6 +142,8 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
         started = time.perf_counter()
         try:
             result = checker().check(text, chosen_country or "", claims=claims, should_stop=_abandoned())
+            if backend.audit:
+                backend.audit.check(result, getattr(request, "username", "") or "")
         except (NotReady, IndexUnavailableError) as exc:
             gr.Warning(str(exc) or t(ui, "no_index"))
             return (gr.skip(),) * 6
@@ -157,10 +159,15 @@ def build_check(backend: Backend, labels, ui_lang, folder: Path) -> CheckTab:
                 gr.update(value=None, visible=False))
 
     outputs = [result_state, claims_box, results, sources, export, annex_files]
-    run.click(lambda text, c, ui: do_check(text, c, ui), [account, country, ui_lang], outputs, api_name="check_account",
+    def check_new(text, c, ui, request: gr.Request):  # gradio hands the request (its login) by this annotation
+        return do_check(text, c, ui, request)
+
+    def check_edited(text, c, ui, edited, request: gr.Request):
+        return do_check(text, c, ui, request, edited or "")
+
+    run.click(check_new, [account, country, ui_lang], outputs, api_name="check_account",
               concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="minimal")
-    rerun.click(lambda text, c, ui, edited: do_check(text, c, ui, edited or ""),
-                [account, country, ui_lang, claims_box],
+    rerun.click(check_edited, [account, country, ui_lang, claims_box],
                 outputs, concurrency_limit=settings.concurrency, concurrency_id="answer", show_progress="minimal")
 
     def pick(index, result, ui):

@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 from .. import tuning
+from ..provenance import answer_record
 from ..query import Query
 from ..records import Filters, Passage
 from ..retrieve import Retriever
@@ -108,11 +109,12 @@ class Assistant:
             shown += [p for p in premise.passages if p.id not in known]
         timings["answer_ms"] = round((time.perf_counter() - t1) * 1000, 1)
         timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        return Answer(question=question, language=query.language, text=text, refused=draft.refused,
-                      citations=citations, passages=tuple(shown), warnings=draft.warnings,
-                      timings=timings, filters=filters, mode=draft.mode, evidence=draft.evidence,
-                      refusal_reason=draft.refusal_reason, refusal_detail=draft.refusal_detail, query=query,
-                      premise=premise)
+        answer = Answer(question=question, language=query.language, text=text, refused=draft.refused,
+                        citations=citations, passages=tuple(shown), warnings=draft.warnings,
+                        timings=timings, filters=filters, mode=draft.mode, evidence=draft.evidence,
+                        refusal_reason=draft.refusal_reason, refusal_detail=draft.refusal_detail, query=query,
+                        premise=premise)
+        return replace(answer, provenance=answer_record(answer, self.retriever.store, self.settings, k))
 
     def premise(self, query: Query, filters: Filters | None = None, first_marker: int = 1) -> Premise | None:
         """What the sources say about what the question takes for granted: the holding of a decision it names

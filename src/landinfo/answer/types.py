@@ -106,6 +106,7 @@ class Answer:
     refusal_detail: dict = field(default_factory=dict)
     query: "Query | None" = None  # the parsed question
     premise: Premise | None = None
+    provenance: dict = field(default_factory=dict)  # what it was made from, to show and re-run it (provenance.py)
 
     def to_json(self) -> dict:
         return {
@@ -117,4 +118,5 @@ class Answer:
             "refusal_reason": self.refusal_reason or None, "refusal_detail": self.refusal_detail or None,
             "query": self.query.to_json() if self.query is not None else None,
             "premise": self.premise.to_json() if self.premise is not None else None,
+            "provenance": self.provenance,
         }

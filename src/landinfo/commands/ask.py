@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..audit import AuditLog, os_user
 from ..errors import UsageError
 from ._files import check_output, write_output
 from ._filters import add_filter_flags, filters_from_args, questions_from_args, with_indexed_countries
@@ -32,10 +33,13 @@ def run(args, settings) -> int:
     from ..export import answer_to_docx, answer_to_markdown
 
     assistant = Assistant(settings)
+    audit, user = AuditLog.from_settings(settings), os_user()
     if args.batch:
         print("landinfo: " + warm_line(assistant.warm()), file=sys.stderr, flush=True)
     for question in questions:
         answer = assistant.ask(question, filters, args.k)
+        if audit:
+            audit.answer(answer, user)
         if args.json or args.batch:
             print(json.dumps(answer.to_json(), ensure_ascii=False))
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..audit import AuditLog, os_user
 from ..claims import bounded_claims, too_large_message
 from ..errors import AccountTooLargeError, UsageError
 from ..question_text import has_words
@@ -47,8 +48,11 @@ def run(args, settings) -> int:
     if args.batch:
         print("landinfo: " + warm_line(assistant.warm()), file=sys.stderr, flush=True)
     checker = AccountChecker(assistant)
+    audit, user = AuditLog.from_settings(settings), os_user()
     for account, country in items:
         result = checker.check(account, country, since)
+        if audit:
+            audit.check(result, user)
         if args.json or args.batch:
             print(json.dumps(result.to_json(), ensure_ascii=False))
         else:
