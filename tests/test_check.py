@@ -42,7 +42,8 @@ def _check_json(demo_settings, capsys, *args) -> dict:
 def test_json_has_the_issues_shape_and_every_quote_is_verbatim(demo_settings, checked, capsys):
     _, account = checked
     out = _check_json(demo_settings, capsys, str(account), "--country", "veldoria")
-    assert set(out) == {"account", "country", "claims", "warnings", "timings"}
+    assert set(out) == {"account", "country", "claims", "warnings", "timings", "provenance"}
+    assert ACCOUNT not in json.dumps(out["provenance"])  # the record holds the account's hash, never its text
     assert out["account"] == ACCOUNT and out["country"] == "Veldoria"
     for claim in out["claims"]:
         assert set(claim) == {"text", "start", "end", "personal", "status", "independent_sources", "newest",

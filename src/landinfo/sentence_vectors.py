@@ -22,12 +22,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
-from urllib.parse import quote
 
 import numpy as np
 
 from .answer import quotes
 from .errors import LandinfoError
+from .sqlite_files import read_only_connection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentences (
@@ -96,8 +96,7 @@ class SentenceVectors:
             try:
                 if self._db is not None:
                     return query(self._db)
-                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro&immutable=1"
-                db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                db = read_only_connection(self.path)
                 try:
                     return query(db)
                 finally:
