@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -31,7 +30,6 @@ class OnnxEmbedder:
         self.max_tokens = MAX_SEQ_LENGTH
         self._loaded = None
         self._lock = threading.Lock()
-        self._workers = ThreadPoolExecutor(threads, thread_name_prefix="landinfo-embed") if threads > 1 else None
 
     def _load(self):
         with self._lock:
@@ -42,10 +40,7 @@ class OnnxEmbedder:
                 from tokenizers import Tokenizer
 
                 options = onnxruntime.SessionOptions()
-                # One thread per run, and `threads` batches run at once: on 2 cores two 1-thread runs embedded
-                # 1.4-2x the sentences and 1.05-1.3x the chunks a second of one 2-thread run (2026-12-07, loaded
-                # machine), and two questions at once do not fight over one thread pool.
-                options.intra_op_num_threads = 1
+                options.intra_op_num_threads = self.threads
                 options.inter_op_num_threads = 1
                 options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
                 session = onnxruntime.InferenceSession(str(self.path / MODEL_FILE), options,
@@ -78,9 +73,8 @@ class OnnxEmbedder:
         ids = [_truncated(encoding.ids, self.max_tokens)
                for encoding in tokenizer.encode_batch([prefix + text for text in texts])]
         by_length = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # batches of like lengths: little padding
-        batches = [by_length[start:start + self.batch_size] for start in range(0, len(by_length), self.batch_size)]
-
-        def run(batch: list[int]) -> None:
+        for start in range(0, len(by_length), self.batch_size):
+            batch = by_length[start:start + self.batch_size]
             width = max(len(ids[i]) for i in batch)
             input_ids = np.full((len(batch), width), pad, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -89,12 +83,6 @@ class OnnxEmbedder:
                 mask[row, :len(ids[i])] = 1
             hidden = session.run(["last_hidden_state"], {"input_ids": input_ids, "attention_mask": mask})[0]
             vectors[batch] = _mean_pooled(hidden, mask)
-
-        if len(batches) == 1 or self._workers is None:
-            for batch in batches:
-                run(batch)
-        else:
-            list(self._workers.map(run, batches))
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
