@@ -29,13 +29,17 @@ def _mode(path: Path) -> int:
 
 
 def _files_holding(token: str, folder: Path, since: float) -> list[Path]:
+    """Files under `folder` written since `since` that hold `token`. The walk goes on past folders other processes
+    remove meanwhile (the system temp folder is shared: a clean-clone CI run failed on another run's model cache)."""
     found = []
-    for path in folder.rglob("*"):
-        try:
-            if path.is_file() and path.stat().st_mtime >= since and token.encode() in path.read_bytes():
-                found.append(path)
-        except OSError:
-            continue
+    for parent, _folders, names in os.walk(folder):  # os.walk skips what vanishes; Path.rglob raises
+        for name in names:
+            path = Path(parent) / name
+            try:
+                if path.is_file() and path.stat().st_mtime >= since and token.encode() in path.read_bytes():
+                    found.append(path)
+            except OSError:
+                continue
     return found
 
 
