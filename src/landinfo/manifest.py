@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LandinfoError
-from .sqlite_files import read_only_connection
+from .sqlite_files import read_once
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -81,11 +81,7 @@ class Manifest:
         try:
             if not self.read_only:
                 return query(self._db)
-            db = read_only_connection(self.path)
-            try:
-                return query(db)
-            finally:
-                db.close()
+            return read_once(self.path, query)
         except sqlite3.OperationalError as exc:
             if not self.read_only:
                 raise

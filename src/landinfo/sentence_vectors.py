@@ -27,7 +27,7 @@ import numpy as np
 
 from .answer import quotes
 from .errors import LandinfoError
-from .sqlite_files import read_only_connection
+from .sqlite_files import read_once
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentences (
@@ -96,11 +96,7 @@ class SentenceVectors:
             try:
                 if self._db is not None:
                     return query(self._db)
-                db = read_only_connection(self.path)
-                try:
-                    return query(db)
-                finally:
-                    db.close()
+                return read_once(self.path, query)
             except sqlite3.DatabaseError as exc:
                 raise self._damaged(exc) from None
 
