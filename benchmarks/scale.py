@@ -1,19 +1,19 @@
-"""Scale: retrieval latency and memory at 10k, 100k and 1M chunks, embedded Chroma against a Chroma server.
+"""Scale: hybrid retrieval, memory, cold start and several instances at 100k and 1M chunks, embedded and server.
 
-    python benchmarks/scale.py [--sizes 10000,100000,1000000] [--base-index indexes/dev-shared]
-                               [--budget-min 20] [--queries 40] [--out benchmarks/RESULTS-scale.md]
+    python benchmarks/scale_build.py ...   # once: the synthetic indexes (see its docstring), then --finish-only
+    python benchmarks/scale.py --index 100000=/path/big-100k --index 1000000=/path/big [--modes embedded,server]
+                               [--queries 40] [--instances 4 --together 200] [--out benchmarks/RESULTS-scale.md]
 
-The index is enlarged synthetically from real chunks: every chunk of the base index (texts, metadata and the real
+The indexes are enlarged synthetically from real chunks: every chunk of a real index (texts, metadata and the real
 model's vectors) is copied as often as needed; copy c of a chunk gets id "<id>~c", its own document id, a vector
 moved by Gaussian noise (cosine ~0.93 to the original, renormalised) and its text with every 11th word dropped from
-a copy-specific offset. Queries are the questions of evals/dev.yaml, embedded once with the real model.
+a copy-specific offset. Questions are those of evals/dev.yaml (written the way officers ask).
 
-Each mode runs in its own process (so its memory is its own), growing one collection 10k -> 100k -> ... through
-the product's own paths: VectorIndex.add (what ingest calls), Store.rebuild_lexical (the end of every ingest),
-VectorIndex.query (dense, 60 candidates as the Retriever asks), LexicalIndex.top (BM25) and Retriever.retrieve
-(the full hybrid, query embedding included). A size is skipped when its insertion would not fit the time budget
-(measured rows/s); then, at that size, BM25 alone (tokens perturbed like the text, same LexicalIndex.top) and an
-exact numpy scan of the vectors (a reference point, not Chroma) are measured instead, and the table says so.
+Each measurement runs in a fresh process (its memory and its cold start are its own), through the product's own
+paths: Assistant.ask for the first answer and the answers together, Retriever.retrieve for hybrid retrieval (the
+question's embedding included), and, as the floor, one bare unfiltered query of Chroma's largest collection with the
+question's vector. Server mode serves the very same folder with `chroma run` on loopback; its instances read the
+folder's BM25 and chunk table, read-only. CPU flags are printed with the results: compare within one run only.
 """
 from __future__ import annotations
 
@@ -153,21 +153,6 @@ def prepare_base(args, folder: Path) -> dict:
             "dim": int(np.asarray(query_vectors).shape[1]), "query_embed_ms": embed_ms}
 
 
-def run_worker(args, kind: str, sizes: list[int], deadline: float) -> list[dict]:
-    command = [sys.executable, __file__, "--worker", kind, "--workdir", args.workdir,
-               "--sizes", ",".join(map(str, sizes)), "--deadline", str(deadline)]
-    log(f"worker {kind}: start")
-    records = []
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        for line in process.stdout:
-            if line.startswith("RESULT "):
-                records.append(json.loads(line[7:]))
-                log(f"worker {kind}: {records[-1]}")
-    if process.returncode:
-        log(f"worker {kind} exited with {process.returncode}")
-    return records
-
-
 def fmt(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
@@ -178,40 +163,6 @@ def pair(record: dict, key: str) -> str:
     if key + "_p50" not in record:
         return "–"
     return f"{fmt(record[key + '_p50'])} / {fmt(record[key + '_p95'])}"
-
-
-def markdown(info: dict, records: list[dict]) -> str:
-    lines = [
-        "# Scale benchmark",
-        "",
-        f"Run {info['date']} on {info['machine']} with `python benchmarks/scale.py {info['argv']}` "
-        f"({info['minutes']:.1f} min in all; load average {info['load_before']} before, {info['load_after']} after: "
-        "the machine's 2 cores were shared with other workers, so absolute times are pessimistic).",
-        "",
-        f"Base: {info['base_chunks']:,} real chunks of {info['origin']}, model {info['model']} ({info['dim']} dims), "
-        f"enlarged synthetically (see the docstring of scale.py). {info['queries']} questions of evals/dev.yaml; "
-        f"p50 / p95 in ms over them, after 3 warm-up queries. Embedding one query with the real model takes "
-        f"{info['query_embed_ms']:.0f} ms of each hybrid figure.",
-        "",
-        "| chunks | mode | insert rows/s | BM25 rebuild s | table load s | dense (Chroma) p50 / p95 | "
-        "dense + country filter | BM25 p50 / p95 | hybrid Retriever p50 / p95 | RSS app MB | RSS server MB |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in records:
-        if r.get("skipped"):
-            continue
-        lines.append(
-            f"| {r['size']:,} | {r['mode']} | {fmt(r.get('insert_rows_per_s'), 0)} | {fmt(r.get('bm25_rebuild_s'))} | "
-            f"{fmt(r.get('table_load_s'))} | {pair(r, 'dense')} | {pair(r, 'filtered')} | {pair(r, 'bm25')} | "
-            f"{pair(r, 'hybrid')} | {fmt(r.get('rss_mb'), 0)} | {fmt(r.get('server_rss_mb'), 0)} |")
-    skipped = [r for r in records if r.get("skipped")]
-    if skipped:
-        lines += ["", "Not measured:", ""]
-        lines += [f"- {r['size']:,} chunks, {r['mode']}: {r['skipped']}" for r in skipped]
-    notes = [r for r in records if r.get("note")]
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {r['size']:,} chunks, {r['mode']}: {r['note']}" for r in notes]
-    return "\n".join(lines) + "\n"
 
 
 def machine() -> str:
@@ -225,50 +176,18 @@ def machine() -> str:
             f"{platform.python_version()}, chromadb {chromadb.__version__}")
 
 
-def parent(args) -> int:
-    started = time.time()
-    deadline = started + args.budget_min * 60 - 4 * 60  # the last minutes are for the fallback at unreached sizes
-    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    work = Path(args.workdir)
-    shutil.rmtree(work, ignore_errors=True)
-    log("preparing the base chunks and query vectors")
-    info = prepare_base(args, work / "base")
-    log(f"base: {info}")
-    sizes = [int(s) for s in args.sizes.split(",")]
-    records = []
-    kinds = args.modes.split(",")
-    for n, kind in enumerate(kinds):  # each mode gets an equal share of what is left
-        records += run_worker(args, kind, sizes, time.time() + (deadline - time.time()) / (len(kinds) - n))
-    missing = [size for size in sizes if not any(r["size"] == size and not r.get("skipped") for r in records)]
-    if missing:
-        records += run_worker(args, "bm25-exact", missing, deadline + 4 * 60)
-    info.update(date=datetime.now().strftime("%Y-%m-%d %H:%M"), machine=machine(), argv=" ".join(sys.argv[1:]),
-                minutes=(time.time() - started) / 60, load_before=load_before,
-                load_after=" ".join(f"{x:.1f}" for x in os.getloadavg()))
-    text = markdown(info, records)
-    print(text)
-    if args.out:
-        out = Path(args.out)
-        old = out.read_text() if out.exists() else ""
-        notes = old[old.index(NOTES_MARK):] if NOTES_MARK in old else ""  # the reading of earlier figures stays
-        out.write_text(text + ("\n" + notes if notes else ""))
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
-
-
-# ---- workers -------------------------------------------------------------------------------------------------
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
+def start_server(folder: Path, db: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`chroma run` on a free loopback port, serving `db` (default <folder>/db); its log in <folder>/server.log."""
     port = _free_port()
     chroma = Path(sys.executable).with_name("chroma")
     log_file = (folder / "server.log").open("w")
-    server = subprocess.Popen([str(chroma if chroma.exists() else "chroma"), "run", "--path", str(folder / "db"),
+    server = subprocess.Popen([str(chroma if chroma.exists() else "chroma"), "run", "--path", str(db or folder / "db"),
                                "--host", "127.0.0.1", "--port", str(port)], stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -283,152 +202,245 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"chroma server did not start: {(folder / 'server.log').read_text()[-1000:]}")
 
 
-def chroma_worker(args, mode: str) -> None:
-    from landinfo.lexical import LexicalIndex  # noqa: F401  (imported before timing)
+
+
+def cpu_flags() -> str:
+    flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("flags")), [])
+    wanted = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "amx_int8")
+    return " ".join(f for f in wanted if f in flags) or "none of avx2/avx512/vnni/amx"
+
+
+def disk_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 2**20
+
+
+def memory() -> dict:
+    return {"rss_mb": rss_mb(), "rss_anon_mb": rss_mb(field="RssAnon"), "rss_file_mb": rss_mb(field="RssFile"),
+            "peak_mb": rss_mb(field="VmHWM")}
+
+
+# ---- workers: one instance each ------------------------------------------------------------------------------
+
+def questions(count: int) -> list[str]:
+    from landinfo.evaluate.questionset import load_question_set
+
+    return [q.question for q in load_question_set(REPO / "evals" / "dev.yaml").questions][:count]
+
+
+def instance_worker(args) -> None:
+    """Cold start to the first answer, then hybrid retrieval with and without a country filter, the floor, and
+    whole answers, over the dev questions; memory at the end."""
+    launched = float(args.launched)
+    from landinfo.answer.assistant import Assistant
     from landinfo.records import Filters
-    from landinfo.retrieve import Retriever, lexical_query
     from landinfo.settings import Settings
-    from landinfo.store import Store
 
-    work = Path(args.workdir)
-    base = Base(work / "base")
-    folder = work / mode
-    folder.mkdir(parents=True)
-    server, url = (None, "")
-    if mode == "server":
-        server, url = start_server(folder)
-    settings = Settings(index_dir=folder / "index", chroma_url=url)
-    store = Store.open(settings, create=True)
-    store.embedder.embed_queries(["warm-up: loads the model"])
-    baseline = rss_mb()
-    queries, qvecs = base.queries, base.query_vectors
-    country = Filters(countries=("Afghanistan",))
-    count, rate, scaling, fixed = 0, None, 0.0, 0.0
-    try:
-        for size in map(int, args.sizes.split(",")):
-            remaining = args.deadline - time.time()
-            # projected: insertion at the measured rate, which halves for each tenfold growth (seen here from 10k to
-            # 100k), BM25 rebuild and table load scaled by size, the queries as long as before
-            projected_rate = rate * (count / size) ** 0.3 if rate else None
-            if rate and (size - count) / projected_rate + scaling * size / count + fixed > remaining:
-                emit({"size": size, "mode": mode, "skipped": (
-                    f"inserting {size - count:,} more rows at ~{projected_rate:,.0f} rows/s (measured {rate:,.0f} up "
-                    f"to {count:,}) would take {(size - count) / projected_rate / 60:.0f} min; "
-                    f"{max(0, remaining) / 60:.1f} min of this mode's share of the budget were left")})
-                break
-            t0 = time.perf_counter()
-            for start in range(count, size, 5000):
-                ids, vectors, texts, metas = base.rows(start, min(size, start + 5000))
-                store.index.add(ids, vectors, texts, metas)
-            rate = (size - count) / (time.perf_counter() - t0)
-            count = size
-            log(f"{mode} {size}: inserted at {rate:.0f} rows/s")
-            started_after = t0 = time.perf_counter()
-            store.rebuild_lexical()
-            rebuild = time.perf_counter() - t0
-            record = {"size": size, "mode": mode, "insert_rows_per_s": rate, "bm25_rebuild_s": rebuild}
-            for name, fn, items in (
-                    ("dense", lambda v: store.index.query(v, CANDIDATES), qvecs),
-                    ("filtered", lambda v: store.index.query(v, CANDIDATES, country), qvecs),
-                    ("bm25", lambda q: store.lexical.top(lexical_query(q), CANDIDATES), queries)):
-                timed(fn, items[:3])
-                record[name + "_p50"], record[name + "_p95"] = percentiles(timed(fn, items))
-            retriever = Retriever(settings, store=store)
-            t0 = time.perf_counter()
-            retriever.retrieve(queries[0], None, 10)  # builds the in-memory chunk table
-            record["table_load_s"] = time.perf_counter() - t0
-            timed(lambda q: retriever.retrieve(q, None, 10), queries[:3])
-            record["hybrid_p50"], record["hybrid_p95"] = percentiles(
-                timed(lambda q: retriever.retrieve(q, None, 10), queries))
-            record["rss_mb"] = rss_mb()
-            record["note"] = f"app RSS includes {baseline:,.0f} MB taken before the first chunk (model, libraries)"
-            if server is not None:
-                record["server_rss_mb"] = rss_mb(server.pid)
-            emit(record)
-            scaling = record["bm25_rebuild_s"] + record["table_load_s"]
-            fixed = time.perf_counter() - started_after - scaling
-            del retriever
-            gc.collect()
-    finally:
-        store.close()
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    settings = Settings(index_dir=Path(args.index_dir), chroma_url=args.url or "")
+    qs = questions(args.queries)
+    assistant = Assistant(settings)
+    first = assistant.ask(qs[0])
+    record = {"cold_start_s": time.time() - launched, "first_refused": first.refused, **memory()}
+    retriever = assistant.retriever
+    table = retriever.table
+    counts: dict[str, int] = {}
+    for doc, size in zip(table.docs, table.doc_sizes.tolist()):
+        for country in doc.countries:
+            counts[country] = counts.get(country, 0) + size
+    country = args.country or max(counts, key=counts.get)
+    record["country"], record["country_share"] = country, counts.get(country, 0) / max(1, len(table))
+    vectors = {q: retriever.store.embedder.embed_queries([q])[0] for q in qs}
+    index = retriever.store.index
+    sizes = index._call(lambda cols: {tag: col.count() for tag, col in cols.members.items()})
+    largest = max(sizes, key=sizes.get) or None  # "": an index of one collection
+    floor = lambda q: index.query(vectors[q], CANDIDATES, language=largest)  # noqa: E731
+    hybrid = lambda q: retriever.retrieve(q)  # noqa: E731
+    filtered = lambda q: retriever.retrieve(q, Filters(countries=(country,)))  # noqa: E731
+    answer = lambda q: assistant.ask(q)  # noqa: E731
+    for name, fn in (("floor", floor), ("hybrid", hybrid), ("hybrid_country", filtered), ("ask", answer)):
+        timed(fn, qs[:3])
+        record[name + "_p50"], record[name + "_p95"] = percentiles(timed(fn, qs))
+    record.update({f"end_{k}": v for k, v in memory().items()})
+    record["dense_paths"] = dict(retriever.backend.dense_stats)
+    emit(record)
 
 
-def bm25_exact_worker(args) -> None:
-    """Sizes Chroma could not reach in time: BM25 through LexicalIndex.top, and an exact numpy scan of the vectors."""
-    import bm25s
+def together_worker(args) -> None:
+    """One of several instances: warm, wait for the common start, answer its share of the questions."""
+    from landinfo.answer.assistant import Assistant
+    from landinfo.settings import Settings
 
-    from landinfo.lexical import LexicalIndex, tokenize
-    from landinfo.retrieve import lexical_query
-
-    work = Path(args.workdir)
-    base = Base(work / "base")
-    for size in map(int, args.sizes.split(",")):
-        gc.collect()
+    settings = Settings(index_dir=Path(args.index_dir), chroma_url=args.url)
+    qs = questions(args.queries)
+    assistant = Assistant(settings)
+    assistant.ask(qs[0])
+    Path(args.ready).touch()
+    while time.time() < float(args.start_at):
+        time.sleep(0.01)
+    latencies, errors = [], []
+    for k in range(args.share):
+        question = qs[(k * args.instances + args.instance_number) % len(qs)]
         t0 = time.perf_counter()
-        tokens = [tokenize(text, (meta.get("language"),) if meta.get("language") in ("sv", "en") else ("sv", "en"))
-                  or ["∅"] for text, meta in zip(base.texts, base.metas)]
-        ids, corpus = [], []
-        for j in range(size):
-            i, c = j % len(base), j // len(base)
-            ids.append(base.ids[i] if c == 0 else f"{base.ids[i]}~{c}")
-            words = tokens[i]
-            corpus.append(words if c == 0 else [w for k, w in enumerate(words)
-                                                 if (k - (c * 7) % DROP_EVERY) % DROP_EVERY or k < (c * 7) % DROP_EVERY])
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index(corpus, show_progress=False)
-        del corpus
-        gc.collect()
-        lexical = LexicalIndex(work / "unused")
-        lexical._set(ids, bm25)
-        build = time.perf_counter() - t0
-        log(f"bm25 {size}: built in {build:.0f} s")
-        record = {"size": size, "mode": "BM25 + exact numpy scan (no Chroma)", "bm25_rebuild_s": build}
-        fn = lambda q: lexical.top(lexical_query(q), CANDIDATES)  # noqa: E731
-        timed(fn, base.queries[:3])
-        record["bm25_p50"], record["bm25_p95"] = percentiles(timed(fn, base.queries))
-        rss_bm25 = rss_mb()
-        vectors = np.empty((size, base.vectors.shape[1]), dtype=np.float32)
-        for start in range(0, size, 50_000):
-            vectors[start:start + 50_000] = base.rows(start, min(size, start + 50_000))[1]
-        scan = lambda v: np.argpartition(-(vectors @ v), CANDIDATES)[:CANDIDATES]  # noqa: E731
-        timed(scan, base.query_vectors[:3])
-        record["dense_p50"], record["dense_p95"] = percentiles(timed(scan, base.query_vectors))
-        record["rss_mb"] = rss_mb()
-        record["note"] = (f"dense is an exact numpy scan of {size:,} float32 vectors (not Chroma's HNSW); "
-                          f"RSS {rss_bm25:,.0f} MB with BM25 alone, {record['rss_mb']:,.0f} MB with the vectors too; "
-                          "BM25 built from tokens (text tokenised once per base chunk, then perturbed), "
-                          "not through Store.rebuild_lexical")
-        emit(record)
-        del vectors, lexical, bm25
+        try:
+            assistant.ask(question)
+        except Exception as exc:  # counted, and the instance goes on with its next question
+            errors.append(f"{type(exc).__name__}: {exc}"[:200])
+        latencies.append((time.perf_counter() - t0) * 1000)
+    emit({"latencies": latencies, "errors": errors, **memory()})
+
+
+# ---- parent ----------------------------------------------------------------------------------------------------
+
+def spawn(args, worker: str, index_dir: Path, url: str, **extra) -> subprocess.Popen:
+    command = [sys.executable, __file__, "--worker", worker, "--index-dir", str(index_dir), "--url", url,
+               "--queries", str(args.queries), "--launched", repr(time.time())]
+    for key, value in extra.items():
+        command += [f"--{key.replace('_', '-')}", str(value)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def results(process: subprocess.Popen) -> list[dict]:
+    out, _ = process.communicate()
+    found = [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")]
+    if process.returncode:
+        log(f"worker exited with {process.returncode}")
+    return found
+
+
+def together(args, index_dir: Path, url: str, work: Path) -> dict:
+    share = args.together // args.instances
+    start_at = time.time() + 10_000
+    ready = [work / f"ready-{i}" for i in range(args.instances)]
+    start_file = work / "start-at"
+    processes = []
+    for i in range(args.instances):
+        processes.append(spawn(args, "together", index_dir, url, ready=ready[i], start_at=start_file,
+                               share=share, instances=args.instances, instance_number=i))
+    while not all(r.exists() for r in ready):
+        if any(p.poll() is not None for p in processes):
+            break
+        time.sleep(0.2)
+    start_at = time.time() + 1.0
+    start_file.write_text(repr(start_at))
+    found = [r for p in processes for r in results(p)]
+    latencies = [ms for r in found for ms in r["latencies"]]
+    errors = [e for r in found for e in r["errors"]]
+    p50, p95 = percentiles(latencies) if latencies else (float("nan"), float("nan"))
+    return {"instances": len(found), "answers": len(latencies), "errors": len(errors), "error_sample": errors[:3],
+            "p50": p50, "p95": p95, "instance_rss_mb": [round(r["rss_mb"]) for r in found]}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--index", action="append", default=[], help="SIZE=FOLDER, built by scale_build.py")
     parser.add_argument("--modes", default="embedded,server")
-    parser.add_argument("--base-index", default=str(REPO / "indexes" / "dev-shared"),
-                        help="an index of the real model to take chunks and vectors from (copied first); "
-                             "absent: the demo corpus is ingested")
     parser.add_argument("--queries", type=int, default=40)
-    parser.add_argument("--budget-min", type=float, default=20)
-    parser.add_argument("--workdir", default="/tmp/landinfo-scale")
+    parser.add_argument("--country", default="", help="the filter's country (default: the largest)")
+    parser.add_argument("--instances", type=int, default=4)
+    parser.add_argument("--together", type=int, default=200, help="questions the instances answer together")
+    parser.add_argument("--workdir", default="/tmp/landinfo-scale-run")
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "RESULTS-scale.md"))
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--deadline", type=float, help=argparse.SUPPRESS)
+    for hidden in ("--worker", "--index-dir", "--url", "--launched", "--ready", "--start-at"):
+        parser.add_argument(hidden, help=argparse.SUPPRESS, default="")
+    for hidden in ("--share", "--instance-number"):
+        parser.add_argument(hidden, type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker in ("embedded", "server"):
-        chroma_worker(args, args.worker)
+    if args.worker == "instance":
+        instance_worker(args)
         return 0
-    if args.worker == "bm25-exact":
-        bm25_exact_worker(args)
+    if args.worker == "together":
+        start_file = Path(args.start_at)
+        while not start_file.exists():
+            time.sleep(0.01)
+        args.start_at = start_file.read_text()
+        together_worker(args)
         return 0
     return parent(args)
+
+
+def parent(args) -> int:
+    started = time.time()
+    work = Path(args.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    info = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine(), "flags": cpu_flags(),
+            "argv": " ".join(sys.argv[1:]), "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    rows = []
+    for spec in args.index:
+        size, folder = spec.split("=", 1)
+        folder = Path(folder)
+        for mode in args.modes.split(","):
+            server, url = (None, "")
+            if mode == "server":
+                server, url = start_server(work, folder / "chroma")
+            try:
+                log(f"{size} {mode}: one instance")
+                record = {"size": int(size), "mode": mode, "disk_mb": disk_mb(folder)}
+                found = results(spawn(args, "instance", folder, url))
+                record.update(found[0] if found else {"failed": True})
+                if server is not None:
+                    record["server_rss_mb"] = rss_mb(server.pid)
+                    if args.instances:
+                        log(f"{size} {mode}: {args.instances} instances, {args.together} questions together")
+                        record["together"] = together(args, folder, url, work)
+                        record["server_rss_after_mb"] = rss_mb(server.pid)
+            finally:
+                if server is not None:
+                    server.terminate()
+                    server.wait(timeout=120)
+            log(json.dumps(record))
+            rows.append(record)
+            write(Path(args.out), info, rows, done=False)
+    info.update(minutes=(time.time() - started) / 60, load_after=" ".join(f"{x:.1f}" for x in os.getloadavg()))
+    write(Path(args.out), info, rows, done=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def write(out: Path, info: dict, rows: list[dict], done: bool) -> None:
+    lines = [
+        "# Scale benchmark",
+        "",
+        f"Run {info['date']} on {info['machine']}; CPU flags: {info['flags']}; "
+        f"`python benchmarks/scale.py {info['argv']}` (load average {info['load_before']} before"
+        + (f", {info['load_after']} after; {info['minutes']:.0f} min in all)." if done else "; run in progress).")
+        + " p50 / p95 in ms over the dev questions, after 3 warm-up questions; every figure of one row comes from "
+        "one fresh process.",
+        "",
+        "| chunks | mode | hybrid p50 / p95 | + country filter | floor: bare Chroma query | hybrid p95 / floor p95 "
+        "| whole answer p50 / p95 | cold start to first answer s | instance RSS MB (anon + file) | server RSS MB "
+        "| disk MB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if r.get("failed"):
+            lines.append(f"| {r['size']:,} | {r['mode']} | failed | | | | | | | | |")
+            continue
+        ratio = r["hybrid_p95"] / r["floor_p95"] if r.get("floor_p95") else float("nan")
+        server = fmt(r.get("server_rss_mb"), 0) if r.get("server_rss_mb") else "–"
+        lines.append(
+            f"| {r['size']:,} | {r['mode']} | {pair(r, 'hybrid')} | {pair(r, 'hybrid_country')} | {pair(r, 'floor')} "
+            f"| {ratio:.1f}× | {pair(r, 'ask')} | {r['cold_start_s']:.1f} | {fmt(r['end_rss_mb'], 0)} "
+            f"({fmt(r['end_rss_anon_mb'], 0)} + {fmt(r['end_rss_file_mb'], 0)}) | {server} | {fmt(r['disk_mb'], 0)} |")
+    lines += ["", "Country filter, dense paths (unfiltered HNSW searches filtered in memory / filtered Chroma "
+              "queries) and peak RSS:", ""]
+    for r in rows:
+        if not r.get("failed"):
+            lines.append(f"- {r['size']:,} {r['mode']}: {r['country']} ({r['country_share']:.1%} of the chunks); "
+                         f"dense paths {r['dense_paths']}; peak RSS {fmt(r['end_peak_mb'], 0)} MB")
+    together_rows = [r for r in rows if r.get("together")]
+    if together_rows:
+        lines += ["", "Several instances against one `chroma run`, answering together (whole answers):", "",
+                  "| chunks | instances | answers | errors | p50 / p95 ms | instance RSS MB | server RSS MB after |",
+                  "|---:|---:|---:|---:|---:|---|---:|"]
+        for r in together_rows:
+            t = r["together"]
+            lines.append(f"| {r['size']:,} | {t['instances']} | {t['answers']} | {t['errors']} | {fmt(t['p50'])} / "
+                         f"{fmt(t['p95'])} | {', '.join(map(str, t['instance_rss_mb']))} "
+                         f"| {fmt(r.get('server_rss_after_mb'), 0)} |")
+            if t["error_sample"]:
+                lines.append(f"  errors: {t['error_sample']}")
+    out.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from landinfo import tuning
 from landinfo.errors import LandinfoError
 from landinfo.index import IndexShape, VectorIndex
 from landinfo.index.chroma import _working_copy
@@ -32,7 +33,10 @@ def test_each_language_has_its_own_collection_and_a_question_finds_both(demo_ind
         by_language = {lang: int(table.doc_sizes[table.doc_language == table.languages.index(lang)].sum())
                        for lang in table.languages}
         counts = {tag: store.index._call(lambda cols, tag=tag: cols.of(tag).count()) for tag in languages}
+        widths = store.index._call(lambda cols: {c.configuration_json["hnsw"]["ef_search"]
+                                                 for c in cols.members.values()})
     assert set(languages) == {"sv", "en"}
+    assert widths == {tuning.HNSW_EF_SEARCH}, "every search as wide as tuned"
     assert counts == by_language, "each collection holds exactly its language's chunks"
     passages = Retriever(demo_index).retrieve("risk of persecution for returnees", k=10)
     assert {p.language for p in passages} == {"sv", "en"}
@@ -78,6 +82,8 @@ def test_an_index_of_one_collection_built_before_is_searched_and_grown_in_place(
             metadatas=[{"doc_id": "A", "language": "sv"}, {"doc_id": "B", "language": "en"}])
     del client, old
     index = VectorIndex(fake_settings, shape, create=True)
+    width = index._call(lambda cols: cols.members[""].configuration_json["hnsw"]["ef_search"])
+    assert width == tuning.HNSW_EF_SEARCH, "an older index searches as widely from its next ingest on"
     index.add(["c"], vectors[2:3], ["gamma"], [{"doc_id": "C", "language": "en"}])
     assert index.languages == [] and index.count() == 3
     assert [cid for cid, _ in index.query(vectors[1], 3, language="en")][:1] == ["b"]

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from .. import tuning
 from ..coverage import default_period
 from ..errors import EmptyIndexError, IndexMismatchError, IndexUnavailableError, LandinfoError
 from ..locking import chroma_lock
@@ -210,6 +211,16 @@ def language_tag(language: str | None) -> str:
     return tag or "und"
 
 
+_HNSW = {"hnsw": {"space": "cosine", "ef_search": tuning.HNSW_EF_SEARCH}}
+
+
+def _search_widely(collection) -> None:
+    """An index made before HNSW_EF_SEARCH was set searches as widely from its next ingest on."""
+    hnsw = (getattr(collection, "configuration_json", None) or {}).get("hnsw") or {}
+    if hnsw.get("ef_search") != tuning.HNSW_EF_SEARCH:
+        collection.modify(configuration={"hnsw": {"ef_search": tuning.HNSW_EF_SEARCH}})
+
+
 class _Collections:
     """The collections of one index as one call sees them, and the client that can make a missing language's."""
 
@@ -309,8 +320,11 @@ class VectorIndex:
         if create and self.name not in existing:
             client.create_collection(self.name, embedding_function=None,
                                      metadata={**shape.as_metadata(), LAYOUT_KEY: PER_LANGUAGE},
-                                     configuration={"hnsw": {"space": "cosine"}})
+                                     configuration=_HNSW)
         self._cols = self._members(client)
+        if create:
+            for col in self._cols.members.values():
+                _search_widely(col)
         anchor = self._guard(client.get_collection(self.name, embedding_function=None))
         stored = anchor.metadata or {}
         if stored and stored.get("embedding_model") != shape.embedding_model:
@@ -333,7 +347,7 @@ class VectorIndex:
         def make(tag: str):
             return self._guard(client.get_or_create_collection(
                 prefix + tag, embedding_function=None, metadata={**metadata, "language": tag},
-                configuration={"hnsw": {"space": "cosine"}}))
+                configuration=_HNSW))
         return _Collections(members, make)
 
     def refresh(self) -> None:
