@@ -239,10 +239,14 @@ def instance_worker(args) -> None:
     settings = Settings(index_dir=Path(args.index_dir), chroma_url=args.url or "")
     qs = questions(args.queries)
     assistant = Assistant(settings)
+    opened = time.time()
+    table = assistant.retriever.table
+    table_loaded = time.time()
     first = assistant.ask(qs[0])
-    record = {"cold_start_s": time.time() - launched, "first_refused": first.refused, **memory()}
+    record = {"cold_start_s": time.time() - launched, "imports_and_model_s": opened - launched,
+              "table_and_bm25_s": table_loaded - opened, "first_answer_s": time.time() - table_loaded,
+              "first_refused": first.refused, **memory()}
     retriever = assistant.retriever
-    table = retriever.table
     counts: dict[str, int] = {}
     for doc, size in zip(table.docs, table.doc_sizes.tolist()):
         for country in doc.countries:
@@ -257,7 +261,11 @@ def instance_worker(args) -> None:
     hybrid = lambda q: retriever.retrieve(q)  # noqa: E731
     filtered = lambda q: retriever.retrieve(q, Filters(countries=(country,)))  # noqa: E731
     answer = lambda q: assistant.ask(q)  # noqa: E731
-    for name, fn in (("floor", floor), ("hybrid", hybrid), ("hybrid_country", filtered), ("ask", answer)):
+    tokens = {q: retriever.parse(q).lexical_tokens() for q in qs}
+    bm25 = lambda q: [retriever.backend.lexical(tokens[q], CANDIDATES, Filters(languages=(lang,)))  # noqa: E731
+                      for lang in table.languages if lang]
+    for name, fn in (("floor", floor), ("bm25", bm25), ("hybrid", hybrid), ("hybrid_country", filtered),
+                     ("ask", answer)):
         timed(fn, qs[:3])
         record[name + "_p50"], record[name + "_p95"] = percentiles(timed(fn, qs))
     record.update({f"end_{k}": v for k, v in memory().items()})
@@ -275,7 +283,11 @@ def together_worker(args) -> None:
     assistant = Assistant(settings)
     assistant.ask(qs[0])
     Path(args.ready).touch()
-    while time.time() < float(args.start_at):
+    start_file = Path(args.start_at)  # written by the parent once every instance is ready
+    while not start_file.exists():
+        time.sleep(0.01)
+    start_at = float(start_file.read_text() or 0)
+    while time.time() < start_at:
         time.sleep(0.01)
     latencies, errors = [], []
     for k in range(args.share):
@@ -309,7 +321,6 @@ def results(process: subprocess.Popen) -> list[dict]:
 
 def together(args, index_dir: Path, url: str, work: Path) -> dict:
     share = args.together // args.instances
-    start_at = time.time() + 10_000
     ready = [work / f"ready-{i}" for i in range(args.instances)]
     start_file = work / "start-at"
     processes = []
@@ -320,8 +331,9 @@ def together(args, index_dir: Path, url: str, work: Path) -> dict:
         if any(p.poll() is not None for p in processes):
             break
         time.sleep(0.2)
-    start_at = time.time() + 1.0
-    start_file.write_text(repr(start_at))
+    tmp = start_file.with_suffix(".tmp")
+    tmp.write_text(repr(time.time() + 1.0))
+    tmp.rename(start_file)
     found = [r for p in processes for r in results(p)]
     latencies = [ms for r in found for ms in r["latencies"]]
     errors = [e for r in found for e in r["errors"]]
@@ -349,10 +361,6 @@ def main(argv: list[str] | None = None) -> int:
         instance_worker(args)
         return 0
     if args.worker == "together":
-        start_file = Path(args.start_at)
-        while not start_file.exists():
-            time.sleep(0.01)
-        args.start_at = start_file.read_text()
         together_worker(args)
         return 0
     return parent(args)
@@ -422,12 +430,15 @@ def write(out: Path, info: dict, rows: list[dict], done: bool) -> None:
             f"| {r['size']:,} | {r['mode']} | {pair(r, 'hybrid')} | {pair(r, 'hybrid_country')} | {pair(r, 'floor')} "
             f"| {ratio:.1f}× | {pair(r, 'ask')} | {r['cold_start_s']:.1f} | {fmt(r['end_rss_mb'], 0)} "
             f"({fmt(r['end_rss_anon_mb'], 0)} + {fmt(r['end_rss_file_mb'], 0)}) | {server} | {fmt(r['disk_mb'], 0)} |")
-    lines += ["", "Country filter, dense paths (unfiltered HNSW searches filtered in memory / filtered Chroma "
-              "queries) and peak RSS:", ""]
+    lines += ["", "Per row: the country filtered on, how the dense searches went (unfiltered and filtered here / "
+              "restricted to the ids that pass / Chroma's metadata filter), BM25 alone (both languages), the parts "
+              "of the cold start, peak RSS:", ""]
     for r in rows:
         if not r.get("failed"):
             lines.append(f"- {r['size']:,} {r['mode']}: {r['country']} ({r['country_share']:.1%} of the chunks); "
-                         f"dense paths {r['dense_paths']}; peak RSS {fmt(r['end_peak_mb'], 0)} MB")
+                         f"dense {r['dense_paths']}; BM25 {pair(r, 'bm25')} ms; cold start = imports and model "
+                         f"{r['imports_and_model_s']:.1f} s + chunk table and BM25 {r['table_and_bm25_s']:.1f} s + "
+                         f"first answer {r['first_answer_s']:.1f} s; peak RSS {fmt(r['end_peak_mb'], 0)} MB")
     together_rows = [r for r in rows if r.get("together")]
     if together_rows:
         lines += ["", "Several instances against one `chroma run`, answering together (whole answers):", "",
@@ -440,7 +451,9 @@ def write(out: Path, info: dict, rows: list[dict], done: bool) -> None:
                          f"| {fmt(r.get('server_rss_after_mb'), 0)} |")
             if t["error_sample"]:
                 lines.append(f"  errors: {t['error_sample']}")
-    out.write_text("\n".join(lines) + "\n")
+    old = out.read_text() if out.exists() else ""
+    notes = old[old.index(NOTES_MARK):] if NOTES_MARK in old else ""  # the reading of the figures stays
+    out.write_text("\n".join(lines) + "\n" + ("\n" + notes if notes else ""))
 
 
 if __name__ == "__main__":

@@ -82,13 +82,9 @@ def finish(folder: Path) -> None:
     from landinfo.store import Store
 
     t0 = time.perf_counter()
-    with Store.open(Settings(index_dir=folder)) as store:
+    with Store.open(Settings(index_dir=folder), create=True) as store:  # as an ingest opens it (HNSW settings)
         store.rebuild_lexical()
-        t1 = time.perf_counter()
-        finish_arrays = getattr(store, "rebuild_chunk_arrays", None)
-        if finish_arrays is not None:
-            finish_arrays()
-    log(f"{folder}: BM25 {t1 - t0:.0f} s, arrays {time.perf_counter() - t1:.0f} s")
+    log(f"{folder}: BM25 and chunk table {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":
