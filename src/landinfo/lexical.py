@@ -40,7 +40,6 @@ class LexicalIndex:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._ids: list[str] | None = None
-        self._row: dict[str, int] | None = None
         self._count = 0
         self._bm25: bm25s.BM25 | None = None
 
@@ -88,7 +87,6 @@ class LexicalIndex:
 
     def _set(self, ids: list[str], bm25) -> None:
         self._ids = ids
-        self._row = None
         self._count = len(ids)
         self._bm25 = bm25
 
@@ -121,9 +119,6 @@ class LexicalIndex:
         best = best[np.argsort(-scores[best])]
         return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
 
-    def top(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
-        return [(self.ids[i], score) for i, score in self.top_rows(query_tokens, n, allowed)]
-
     def document_share(self, token: str) -> float:
         """The share of the indexed chunks that hold the (stemmed) token: 0 for a word the index lacks."""
         bm25 = self._bm25
@@ -132,8 +127,3 @@ class LexicalIndex:
         indptr = bm25.scores["indptr"]
         i = bm25.vocab_dict[token]
         return float(indptr[i + 1] - indptr[i]) / len(self)
-
-    def row(self, chunk_id: str) -> int | None:
-        if self._row is None:
-            self._row = {cid: i for i, cid in enumerate(self.ids)}
-        return self._row.get(chunk_id)

@@ -180,10 +180,6 @@ class ChunkTable:
             rows = self._allowed_cache[key] = docs[self.doc]
         return rows
 
-    def row_language(self) -> np.ndarray:
-        """Each row's document language (as `languages` numbers)."""
-        return self.doc_language[self.doc]
-
     # -- files ---------------------------------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
