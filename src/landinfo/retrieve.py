@@ -18,7 +18,6 @@ from .query import Query, parse_query
 from .references import Reference, article_number, document_is_instrument
 from .settings import Settings
 from .store import Store
-from . import tuning
 from .tuning import Weights
 
 
@@ -46,12 +45,7 @@ class Retriever:
 
         An ingest writes it last, with BM25; while one runs, Chroma may hold chunks the table does not (their dense
         hits are left out) and the table chunks Chroma no longer has (they are left out when fetched)."""
-        table = self.backend.summary()
-        if table.catalog.term_share is None:
-            lexical = self.store.lexical
-            if lexical is not None and len(lexical) >= tuning.CORPUS_STATISTICS_MIN_CHUNKS:
-                table.catalog.term_share = lexical.document_share
-        return table
+        return self.backend.summary()
 
     @property
     def catalog(self) -> Catalog:
@@ -98,9 +92,9 @@ class Retriever:
             self._rescore(query, table, scores, filters)
         ranked = sorted(scores, key=lambda i: -scores[i])
         picked = _diversify(ranked, table, k, self.weights.per_document, referenced_docs)
-        fetched = self.backend.fetch([table.id_of(i) for i in picked])
-        passages = [to_passage(cid, text, meta, scores[i])
-                    for (cid, text, meta), i in zip(fetched, table.rows_of([f[0] for f in fetched]))]
+        row_of = {table.id_of(i): i for i in picked}
+        passages = [to_passage(cid, text, meta, scores[row_of[cid]])
+                    for cid, text, meta in self.backend.fetch(list(row_of))]
         if self.cross_encoder is not None:
             passages = self.cross_encoder.rerank(query.text, passages)
         if timings is not None:

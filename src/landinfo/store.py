@@ -73,14 +73,18 @@ class Store:
         """The compact chunk table the last ingest wrote beside BM25; None for an index built before it was."""
         return ChunkTable.load(self.lexical_folder(self.settings, self.shape))
 
+    def _chunks_by_id(self) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of every chunk, sorted by id: the order of the chunk table's and BM25's rows."""
+        return sorted(self.index.iter_all(), key=lambda row: row[0])
+
     def chunk_table_from_index(self) -> ChunkTable:
         """The chunk table built here from every chunk in Chroma (an index whose ingest wrote none)."""
-        return ChunkTable.build(sorted(self.index.iter_all(), key=lambda row: row[0]))
+        return ChunkTable.build(self._chunks_by_id())
 
     def rebuild_lexical(self) -> None:
         """BM25 and the chunk table, from every chunk, in one read of the index; swapped in together (the end of an
         ingest). The texts BM25 indexes are made one at a time as it tokenises them."""
-        chunks = sorted(self.index.iter_all(), key=lambda row: row[0])
+        chunks = self._chunks_by_id()
         table = ChunkTable.build(chunks)
 
         def rows():

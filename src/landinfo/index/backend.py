@@ -14,6 +14,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .. import tuning
 from ..errors import IndexUnavailableError
 from ..records import Filters
 from .chunk_table import ChunkTable
@@ -77,6 +78,8 @@ class ChromaBm25:
                     table, lexical = self._table_source(lexical)
                     if lexical is not None:
                         mapping = table.rows_of(lexical.ids)
+                if lexical is not None and len(lexical) >= tuning.CORPUS_STATISTICS_MIN_CHUNKS:
+                    table.catalog.term_share = lexical.document_share
                 self._table, self._lexical, self._lexical_rows = table, lexical, mapping
                 self.store.lexical = lexical
                 self.store.index.refresh()
